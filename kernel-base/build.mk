@@ -1,0 +1,109 @@
+# The build rules shared by kernel-base and every chapter. A program's
+# Makefile names its files, then includes this file:
+#
+#   NAME         := 01-futures          # its folder under build/
+#   SOURCES      := src/main.c src/future.c   # everything in the kernel image
+#   PORTABLE     := src/future.c        # the part the host tests also link
+#   HOST_TESTS   := $(wildcard tests/host/*.c)     # Criterion tests
+#   KERNEL_TESTS := $(wildcard tests/kernel/*.c)   # KTEST tests, in the image
+#   GOLDEN       := tests/expected-output.txt      # optional: what `make run` prints
+#   include ../../kernel-base/build.mk
+#
+# Targets: kernel, host-tests, test (host + QEMU), test-host, test-qemu, run,
+# debug, clean. Output goes to build/NAME/ (BUILD= overrides it).
+
+KERNEL_BASE := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+ROOT ?= $(abspath $(KERNEL_BASE)/..)
+BUILD ?= $(ROOT)/build/$(NAME)
+TOOLS ?= $(ROOT)/tools
+PYTHON ?= python3
+
+CC := gcc
+# V=1 shows the full commands.
+Q := $(if $(V),,@)
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+INCLUDES := -I$(KERNEL_BASE)/include $(addprefix -I,$(INCLUDE_DIRS))
+
+KERNEL_CFLAGS := -std=gnu11 $(WARNINGS) -O2 -g -ffreestanding -fno-stack-protector \
+    -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx -mcmodel=small \
+    -fno-omit-frame-pointer -fno-asynchronous-unwind-tables $(INCLUDES) -MMD -MP
+KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
+    -T $(KERNEL_BASE)/linker.ld
+
+HOST_CFLAGS := -std=gnu11 $(WARNINGS) -O1 -g -DHOST -fsanitize=address,undefined \
+    -fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -I$(KERNEL_BASE)/host -MMD -MP
+HOST_LDLIBS := -lcriterion
+
+BASE_PORTABLE := $(addprefix $(KERNEL_BASE)/,lib/format.c lib/heap.c lib/scancode.c)
+BASE_KERNEL := $(addprefix $(KERNEL_BASE)/kernel/,boot.S isr.S start.c boot_info.c gdt.c \
+    interrupts.c pic.c pit.c keyboard.c serial.c vga.c console.c mem.c panic.c ktest.c)
+BASE_HOST := $(addprefix $(KERNEL_BASE)/host/,simcpu.c mem.c console.c panic.c testing.c)
+
+# Objects mirror their source paths: kernel-base's under base/, ours under obj/.
+base_objs = $(patsubst $(KERNEL_BASE)/%,$(BUILD)/$(1)/base/%.o,$(2))
+own_objs = $(patsubst %,$(BUILD)/$(1)/obj/%.o,$(2))
+KERNEL_OBJS := $(call base_objs,kernel,$(BASE_KERNEL) $(BASE_PORTABLE)) \
+    $(call own_objs,kernel,$(SOURCES) $(KERNEL_TESTS))
+HOST_OBJS := $(call base_objs,host,$(BASE_HOST) $(BASE_PORTABLE)) \
+    $(call own_objs,host,$(PORTABLE) $(HOST_TESTS))
+
+KERNEL_ELF := $(BUILD)/kernel.elf
+KERNEL_IMAGE := $(BUILD)/kernel32.elf
+HOST_TEST_BIN := $(BUILD)/host-tests
+
+.PHONY: all kernel host-tests test test-host test-qemu run debug clean
+all: kernel host-tests
+
+kernel: $(KERNEL_IMAGE)
+host-tests: $(HOST_TEST_BIN)
+
+$(KERNEL_ELF): $(KERNEL_OBJS) $(KERNEL_BASE)/linker.ld
+	@echo "  LD      $(@:$(ROOT)/%=%)"
+	$(Q)$(CC) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) -lgcc
+
+# QEMU's -kernel loads only 32-bit Multiboot ELF files; the code inside is the
+# same, only the container changes.
+$(KERNEL_IMAGE): $(KERNEL_ELF)
+	$(Q)objcopy -O elf32-i386 $< $@
+
+$(HOST_TEST_BIN): $(HOST_OBJS)
+	@echo "  LD      $(@:$(ROOT)/%=%)"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LDLIBS)
+
+$(BUILD)/kernel/base/%.o: $(KERNEL_BASE)/%
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
+$(BUILD)/kernel/obj/%.o: %
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
+$(BUILD)/host/base/%.o: $(KERNEL_BASE)/%
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $<"
+	$(Q)$(CC) $(HOST_CFLAGS) -c -o $@ $<
+$(BUILD)/host/obj/%.o: %
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $<"
+	$(Q)$(CC) $(HOST_CFLAGS) -c -o $@ $<
+
+# Criterion runs each test in its own process, so a crash fails one test.
+test-host: $(HOST_TEST_BIN)
+	$(HOST_TEST_BIN) $(CRITERION_FLAGS)
+
+QEMU_TEST_ARGS := --kernel $(KERNEL_IMAGE) --name $(NAME) $(if $(GOLDEN),--golden $(GOLDEN))
+test-qemu: $(KERNEL_IMAGE)
+	$(PYTHON) $(TOOLS)/qemu-test.py $(QEMU_TEST_ARGS)
+
+test: test-host test-qemu
+
+run: $(KERNEL_IMAGE)
+	@$(TOOLS)/qemu-run.sh $(KERNEL_IMAGE) $(BUILD)/serial.log
+
+debug: $(KERNEL_IMAGE)
+	@$(TOOLS)/qemu-debug.sh $(KERNEL_IMAGE) $(KERNEL_ELF)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KERNEL_OBJS:.o=.d) $(HOST_OBJS:.o=.d)

@@ -1,0 +1,74 @@
+// The base kernel's demo: a banner, then every key typed is decoded inside
+// the keyboard interrupt handler and echoed. Decoding in the handler is the
+// simple way, and the chapters show what it costs and how to do better.
+#include "boot.h"
+#include "boot_info.h"
+#include "console.h"
+#include "cpu.h"
+#include "keyboard.h"
+#include "kprintf.h"
+#include "mem.h"
+#include "pit.h"
+#include "scancode.h"
+
+#include "demo.h"
+
+static struct scancode_decoder decoder = {0}; // owned by the keyboard IRQ
+
+static bool is_modifier(enum key_code key)
+{
+    switch (key) {
+    case KEY_LEFT_SHIFT:
+    case KEY_RIGHT_SHIFT:
+    case KEY_LEFT_CTRL:
+    case KEY_RIGHT_CTRL:
+    case KEY_LEFT_ALT:
+    case KEY_RIGHT_ALT:
+    case KEY_LEFT_GUI:
+    case KEY_RIGHT_GUI:
+    case KEY_CAPS_LOCK:
+    case KEY_NUM_LOCK:
+    case KEY_SCROLL_LOCK: return true;
+    default: return false;
+    }
+}
+
+// region: echo_in_irq
+// Runs in interrupt context, for every byte the keyboard sends.
+void demo_echo_key(uint8_t byte)
+{
+    struct key_event event;
+    switch (scancode_decoder_feed(&decoder, byte, &event)) {
+    case SCANCODE_KEY:
+        if (event.pressed && event.codepoint && event.codepoint < 0x80)
+            kprintf("%c", (char)event.codepoint);
+        else if (event.pressed && !event.codepoint && !is_modifier(event.key))
+            kprintf("[%s]", scancode_key_name(event.key));
+        break;
+    case SCANCODE_UNKNOWN:
+        kprintf("\nkeyboard: unknown scancode");
+        for (unsigned i = 0; i < event.nbytes; i++)
+            kprintf(" %#x", event.bytes[i]);
+        kprintf(" ignored\n");
+        break;
+    default: break;
+    }
+}
+// endregion: echo_in_irq
+
+void kmain(void)
+{
+    console_set_color(VGA_LIGHT_GREEN, VGA_BLACK);
+    kprintf("Workbook kernel: the base\n");
+    console_set_color(VGA_LIGHT_GREY, VGA_BLACK);
+    struct mem_stats m = mem_stats();
+    kprintf("memory: %lu MiB usable, heap %lu KiB at %p; timer %u Hz; %lu allocations so far\n",
+            boot_memory_total() >> 20, boot_heap_region().length >> 10,
+            (void *)boot_heap_region().start, pit_hz(), m.total_allocations);
+    kprintf("Type something; keys are decoded in the keyboard interrupt handler.\n");
+
+    scancode_decoder_init(&decoder);
+    keyboard_set_hook(demo_echo_key);
+    for (;;)
+        cpu_halt(); // wakes for every interrupt; the handlers do all the work
+}

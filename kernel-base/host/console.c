@@ -1,0 +1,43 @@
+// The host console: a capture buffer in place of the screen and serial port.
+// Also echoed to stdout when CONSOLE_ECHO is set, to watch a test print.
+#include "console_capture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kprintf.h"
+
+static char buffer[1 << 16];
+static size_t length;
+
+static void put(char c, void *arg)
+{
+    (void)arg;
+    if (length + 1 == sizeof buffer) {
+        // Full: keep the newer half.
+        memmove(buffer, buffer + sizeof buffer / 2, length - sizeof buffer / 2);
+        length -= sizeof buffer / 2;
+    }
+    buffer[length++] = c;
+    buffer[length] = '\0';
+}
+
+int kvprintf(const char *fmt, va_list args)
+{
+    size_t start = length;
+    int n = format(put, NULL, fmt, args);
+    if (getenv("CONSOLE_ECHO") && length >= start)
+        fwrite(buffer + start, 1, length - start, stdout);
+    return n;
+}
+
+const char *console_output(void) { return buffer; }
+
+size_t console_output_length(void) { return length; }
+
+void console_output_clear(void)
+{
+    length = 0;
+    buffer[0] = '\0';
+}

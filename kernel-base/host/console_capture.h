@@ -1,0 +1,10 @@
+// On the host, kprintf writes into a buffer that tests read back.
+#pragma once
+
+#include <stddef.h>
+
+// Everything printed since the last clear (NUL-terminated; the oldest output
+// is dropped if it outgrows the buffer).
+const char *console_output(void);
+size_t console_output_length(void);
+void console_output_clear(void);

@@ -1,0 +1,47 @@
+// The kernel console: every character goes to COM1 and to the VGA text screen.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum vga_color {
+    VGA_BLACK,
+    VGA_BLUE,
+    VGA_GREEN,
+    VGA_CYAN,
+    VGA_RED,
+    VGA_MAGENTA,
+    VGA_BROWN,
+    VGA_LIGHT_GREY,
+    VGA_DARK_GREY,
+    VGA_LIGHT_BLUE,
+    VGA_LIGHT_GREEN,
+    VGA_LIGHT_CYAN,
+    VGA_LIGHT_RED,
+    VGA_LIGHT_MAGENTA,
+    VGA_YELLOW,
+    VGA_WHITE,
+};
+
+#define VGA_COLUMNS 80
+#define VGA_ROWS    25
+
+void console_init(void);
+// Safe from any context: each character is written with interrupts disabled.
+void console_putc(char c);
+void console_write(const char *s, size_t len);
+// How many characters have been written so far.
+uint64_t console_written(void);
+void console_set_color(enum vga_color fg, enum vga_color bg);
+
+void serial_init(void);
+void serial_putc(char c);
+
+void vga_init(void);
+void vga_putc(char c);
+void vga_clear(void);
+void vga_set_color(enum vga_color fg, enum vga_color bg);
+// The character and colour at a screen cell, for tests.
+uint16_t vga_cell(unsigned row, unsigned column);
+unsigned vga_cursor_row(void);
+unsigned vga_cursor_column(void);

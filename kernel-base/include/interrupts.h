@@ -1,0 +1,30 @@
+// The IDT: the 32 CPU exceptions and the 16 legacy IRQs (vectors 32-47).
+// Exceptions are reported and stop the kernel, except int3, which reports and
+// continues. IRQ handlers run with interrupts disabled and must not allocate,
+// lock or block; the end-of-interrupt is sent for them.
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define IRQ_BASE     32
+#define IRQ_TIMER    0
+#define IRQ_KEYBOARD 1
+
+// The registers saved on entry, in the order isr.S pushes them (reversed).
+struct interrupt_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error_code;
+    uint64_t rip, cs, rflags, rsp, ss; // pushed by the CPU
+};
+
+void interrupts_init(void);
+
+// Install the handler for legacy IRQ `irq` (0-15) and unmask it.
+void irq_set_handler(unsigned irq, void (*handler)(void));
+
+// How many interrupts each vector has taken (spurious ones included).
+uint64_t interrupts_count(unsigned vector);
+uint64_t interrupts_spurious_count(void);
+
+const char *exception_name(unsigned vector);

@@ -1,0 +1,21 @@
+// Formatted output to the console (serial and VGA in the kernel; a buffer that
+// tests read on the host). Formats: %d %i %u %x %X %p %s %c %%, length
+// modifiers l, ll, z, a field width (or *), and the flags '-' (left-justify),
+// '0' (zero padding) and '#' (0x before hex).
+// Safe to call from interrupt context: it never allocates or locks.
+#pragma once
+
+#include <stdarg.h>
+#include <stddef.h>
+
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kvprintf(const char *fmt, va_list args);
+
+// Formats into buf (always NUL-terminated when size > 0); returns the length
+// the whole output would have had, as snprintf does.
+int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int kvsnprintf(char *buf, size_t size, const char *fmt, va_list args);
+
+// The engine under all of them: calls put(c, arg) for every output character
+// and returns how many there were.
+int format(void (*put)(char c, void *arg), void *arg, const char *fmt, va_list args);

@@ -1,0 +1,61 @@
+// In-kernel tests, run when the command line says `test` (all of them) or
+// `test=NAME` (one). Each prints "NAME ... ok" on the console; a failure
+// panics, which ends the run. QEMU then exits through isa-debug-exit with
+// KTEST_EXIT_SUCCESS or KTEST_EXIT_FAILURE (never 0: a triple fault exits 0).
+//
+//   KTEST(heap_reuse) { ... KTEST_ASSERT(p == q); }
+//   KTEST_PANICS(null_deref, "Page Fault") { *(volatile int *)0 = 1; }
+//
+// A KTEST_PANICS test passes only if it panics with a message containing the
+// given text. Such a test cannot return to the runner, so `test` only lists
+// them (the line "ktest: panic tests: a b") and the driver boots each alone.
+#pragma once
+
+#include <stdbool.h>
+
+#include "panic.h"
+
+struct ktest {
+    const char *name;
+    void (*run)(void);
+    const char *expected_panic; // NULL for a test that must return
+};
+
+#define KTEST_EXIT_SUCCESS 0x10 // QEMU exits with (0x10 << 1) | 1 = 33
+#define KTEST_EXIT_FAILURE 0x11 // 35
+
+#define KTEST_DEFINE(test_name, expected)                                                          \
+    static void ktest_##test_name(void);                                                           \
+    static const struct ktest ktest_entry_##test_name                                              \
+        __attribute__((used, section("ktests"), aligned(8))) = {#test_name, ktest_##test_name,     \
+                                                                expected};                         \
+    static void ktest_##test_name(void)
+
+#define KTEST(name)                 KTEST_DEFINE(name, 0)
+#define KTEST_PANICS(name, message) KTEST_DEFINE(name, message)
+
+#define KTEST_ASSERT(cond)                                                                         \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            panic("test assertion failed: %s", #cond);                                             \
+    } while (0)
+
+#define KTEST_ASSERT_EQ(actual, expected)                                                          \
+    do {                                                                                           \
+        long long a_ = (long long)(actual), e_ = (long long)(expected);                            \
+        if (a_ != e_)                                                                              \
+            panic("test assertion failed: %s == %s (got %lld, expected %lld)", #actual, #expected, \
+                  a_, e_);                                                                         \
+    } while (0)
+
+// Runs the tests the command line selects, then exits QEMU. `name` is "" for
+// all tests that return, or one test's name.
+__attribute__((noreturn)) void ktest_main(const char *name);
+
+// True in test mode. panic_at calls ktest_panicked, which decides
+// whether the panic was the expected outcome and exits QEMU.
+bool ktest_running(void);
+__attribute__((noreturn)) void ktest_panicked(const char *message);
+
+// Leave QEMU through isa-debug-exit (halts forever without that device).
+__attribute__((noreturn)) void qemu_exit(unsigned code);

@@ -1,0 +1,55 @@
+// PS/2 keyboard glue: IRQ 1 -> one byte from the i8042 -> the hook.
+#include "keyboard.h"
+
+#include <stdatomic.h>
+
+#include "cpu.h"
+#include "interrupts.h"
+
+#define DATA                      0x60
+#define STATUS                    0x64 // read
+#define COMMAND                   0x64 // write
+#define STATUS_OUTPUT_FULL        0x01
+#define STATUS_INPUT_FULL         0x02
+#define CMD_WRITE_KEYBOARD_OUTPUT 0xD2
+
+// Set in task context, read in the IRQ: atomics, so the IRQ sees either the
+// old hook or the new one, never a torn or cached value.
+static _Atomic(keyboard_hook) hook;
+static _Atomic uint64_t dropped;
+
+static void keyboard_irq(void)
+{
+    uint8_t byte = inb(DATA);
+    keyboard_hook h = atomic_load(&hook);
+    if (h)
+        h(byte);
+    else
+        atomic_fetch_add_explicit(&dropped, 1, memory_order_relaxed);
+}
+
+void keyboard_init(void)
+{
+    // Bytes typed during boot would otherwise hold IRQ 1 back forever.
+    while (inb(STATUS) & STATUS_OUTPUT_FULL)
+        (void)inb(DATA);
+    irq_set_handler(IRQ_KEYBOARD, keyboard_irq);
+}
+
+keyboard_hook keyboard_set_hook(keyboard_hook new_hook) { return atomic_exchange(&hook, new_hook); }
+
+uint64_t keyboard_dropped(void) { return atomic_load_explicit(&dropped, memory_order_relaxed); }
+
+static void wait_input_empty(void)
+{
+    while (inb(STATUS) & STATUS_INPUT_FULL)
+        ;
+}
+
+void keyboard_inject(uint8_t byte)
+{
+    wait_input_empty();
+    outb(COMMAND, CMD_WRITE_KEYBOARD_OUTPUT);
+    wait_input_empty();
+    outb(DATA, byte);
+}

@@ -1,0 +1,101 @@
+// The in-kernel test runner: walks the `ktests` section that KTEST fills.
+#include "ktest.h"
+
+#include "console.h"
+#include "cpu.h"
+#include "kprintf.h"
+
+extern const struct ktest __start_ktests[], __stop_ktests[]; // linker.ld
+
+static bool active; // in test mode: every panic ends the run with a verdict
+static const struct ktest *current;
+
+bool ktest_running(void) { return active; }
+
+void qemu_exit(unsigned code)
+{
+    outl(0xF4, code);
+    for (;;) {
+        cpu_interrupts_disable();
+        cpu_halt();
+    }
+}
+
+static bool contains(const char *haystack, const char *needle)
+{
+    for (; *haystack; haystack++) {
+        const char *h = haystack, *n = needle;
+        while (*n && *h == *n)
+            h++, n++;
+        if (!*n)
+            return true;
+    }
+    return !*needle;
+}
+
+static bool names_equal(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+void ktest_panicked(const char *message)
+{
+    const struct ktest *t = current;
+    current = 0;
+    if (!t) {
+        kprintf("ktest: panic outside any test\n");
+        qemu_exit(KTEST_EXIT_FAILURE);
+    }
+    if (t->expected_panic && contains(message, t->expected_panic)) {
+        kprintf("%s ... ok (panicked as expected)\n", t->name);
+        qemu_exit(KTEST_EXIT_SUCCESS);
+    }
+    kprintf("\n%s ... FAILED\n", t->name);
+    qemu_exit(KTEST_EXIT_FAILURE);
+}
+
+static void run_one(const struct ktest *t)
+{
+    kprintf("%s ... ", t->name);
+    uint64_t written = console_written();
+    current = t;
+    t->run();
+    current = 0;
+    // If the test printed, start a fresh line so the verdict stands alone.
+    if (console_written() != written)
+        kprintf("\n%s ... ", t->name);
+    if (t->expected_panic) {
+        kprintf("FAILED (expected a panic containing \"%s\")\n", t->expected_panic);
+        qemu_exit(KTEST_EXIT_FAILURE);
+    }
+    kprintf("ok\n");
+}
+
+void ktest_main(const char *name)
+{
+    unsigned passed = 0;
+    active = true;
+    if (*name) {
+        for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++)
+            if (names_equal(t->name, name)) {
+                run_one(t);
+                qemu_exit(KTEST_EXIT_SUCCESS);
+            }
+        kprintf("ktest: no test named \"%s\"\n", name);
+        qemu_exit(KTEST_EXIT_FAILURE);
+    }
+    kprintf("ktest: panic tests:");
+    for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++)
+        if (t->expected_panic)
+            kprintf(" %s", t->name);
+    kprintf("\n");
+    for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++)
+        if (!t->expected_panic) {
+            run_one(t);
+            passed++;
+        }
+    kprintf("ktest: %u passed, 0 failed\n", passed);
+    qemu_exit(KTEST_EXIT_SUCCESS);
+}

@@ -1,0 +1,85 @@
+// The VGA text screen: 80x25 cells at 0xB8000, each a character and a colour
+// byte; scrolls at the bottom and keeps the hardware cursor after the text.
+#include "console.h"
+#include "cpu.h"
+
+#define BUFFER     ((volatile uint16_t *)0xB8000)
+#define CRTC_INDEX 0x3D4
+#define CRTC_DATA  0x3D5
+
+static unsigned row, column;
+static uint8_t color = VGA_LIGHT_GREY | VGA_BLACK << 4;
+
+static uint16_t cell(char c) { return (uint8_t)c | (uint16_t)color << 8; }
+
+static void move_cursor(void)
+{
+    uint16_t pos = row * VGA_COLUMNS + column;
+    outb(CRTC_INDEX, 0x0F);
+    outb(CRTC_DATA, pos & 0xFF);
+    outb(CRTC_INDEX, 0x0E);
+    outb(CRTC_DATA, pos >> 8);
+}
+
+void vga_clear(void)
+{
+    for (unsigned i = 0; i < VGA_ROWS * VGA_COLUMNS; i++)
+        BUFFER[i] = cell(' ');
+    row = column = 0;
+    move_cursor();
+}
+
+void vga_init(void)
+{
+    outb(CRTC_INDEX, 0x0A); // cursor start scan line 14, cursor shown
+    outb(CRTC_DATA, 14);
+    outb(CRTC_INDEX, 0x0B); // cursor end scan line 15
+    outb(CRTC_DATA, 15);
+    vga_clear();
+}
+
+void vga_set_color(enum vga_color fg, enum vga_color bg) { color = fg | bg << 4; }
+
+static void scroll(void)
+{
+    for (unsigned i = 0; i < (VGA_ROWS - 1) * VGA_COLUMNS; i++)
+        BUFFER[i] = BUFFER[i + VGA_COLUMNS];
+    for (unsigned i = 0; i < VGA_COLUMNS; i++)
+        BUFFER[(VGA_ROWS - 1) * VGA_COLUMNS + i] = cell(' ');
+    row = VGA_ROWS - 1;
+}
+
+static void newline(void)
+{
+    column = 0;
+    if (++row == VGA_ROWS)
+        scroll();
+}
+
+void vga_putc(char c)
+{
+    switch (c) {
+    case '\n': newline(); break;
+    case '\r': column = 0; break;
+    case '\t':
+        do
+            vga_putc(' ');
+        while (column % 8);
+        return;
+    case '\b':
+        if (column > 0)
+            BUFFER[row * VGA_COLUMNS + --column] = cell(' ');
+        break;
+    default:
+        BUFFER[row * VGA_COLUMNS + column] = cell(c);
+        if (++column == VGA_COLUMNS)
+            newline();
+    }
+    move_cursor();
+}
+
+uint16_t vga_cell(unsigned r, unsigned c) { return BUFFER[r * VGA_COLUMNS + c]; }
+
+unsigned vga_cursor_row(void) { return row; }
+
+unsigned vga_cursor_column(void) { return column; }

@@ -1,0 +1,95 @@
+#!/bin/sh
+# browser-check.sh [BOOK_DIR]: open the rendered book in headless Chromium.
+#
+# For every page: it loads from file:// with no console message, no script
+# error and no resource that failed to load (the page records those on <html>,
+# see theme/page.html), and its script ran to the end (data-book-js="ok").
+# Then the search page must find a word that the book contains and must not
+# find one that it does not.
+#
+# Run by CI (.ci/run) after `make book`; it installs nothing (Debian package:
+# chromium). Environment: CHROMIUM (the browser command), SEARCH_WORD (default
+# "multiboot"). Ends with "N passed, N failed"; exits 1 if anything failed.
+set -u
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+book=${1:-$root/build/book}
+word=${SEARCH_WORD:-multiboot}
+browser=${CHROMIUM:-}
+if [ -z "$browser" ]; then
+    for b in chromium chromium-browser google-chrome; do
+        if command -v "$b" >/dev/null 2>&1; then browser=$b; break; fi
+    done
+fi
+if [ -z "$browser" ]; then
+    echo "browser-check: no Chromium found (Debian package: chromium)" >&2
+    exit 1
+fi
+if [ ! -f "$book/index.html" ]; then
+    echo "browser-check: $book/index.html not found; run 'make book' first" >&2
+    exit 1
+fi
+book=$(cd "$book" && pwd)
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+passed=0
+failed=0
+
+pass() { passed=$((passed + 1)); echo "ok    $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL  $1: $2"; }
+
+# load URL: dump the DOM after scripts ran into $work/dom, the browser's log into $work/log
+load() {
+    timeout 90 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$work/profile" --enable-logging=stderr --v=0 \
+        --virtual-time-budget=3000 --dump-dom "$1" >"$work/dom" 2>"$work/log"
+}
+
+# attribute NAME: the value of data-NAME on the dumped page's <html>, or nothing
+attribute() {
+    sed -n "s/.*<html[^>]* data-$1=\"\([^\"]*\)\".*/\1/p" "$work/dom" | head -n 1
+}
+
+for page in "$book"/*.html; do
+    name=$(basename "$page")
+    if ! load "file://$page"; then
+        fail "$name" "the browser failed or timed out"
+        continue
+    fi
+    errors=$(attribute js-errors)
+    console=$(grep ':CONSOLE' "$work/log" | sed 's/^[^]]*] //' | head -n 3)
+    if [ -n "$errors" ]; then
+        fail "$name" "errors on the page: $errors"
+    elif [ -n "$console" ]; then
+        fail "$name" "console: $console"
+    elif [ "$(attribute book-js)" != ok ]; then
+        fail "$name" "book.js did not finish (is it loaded?)"
+    elif [ -z "$(attribute search-index)" ]; then
+        fail "$name" "the search index did not load"
+    else
+        pass "$name"
+    fi
+done
+
+# search: a word the book contains is found, with links to pages; nonsense is not
+if load "file://$book/search.html#q=$word"; then
+    hits=$(attribute search-results)
+    links=$(grep -c 'class="search-result"' "$work/dom")
+    if [ -n "$hits" ] && [ "$hits" -gt 0 ] && [ "$links" -gt 0 ]; then
+        pass "search finds \"$word\" ($hits sections)"
+    else
+        fail "search" "no result for \"$word\""
+    fi
+else
+    fail "search" "the browser failed on search.html"
+fi
+if load "file://$book/search.html#q=zzqxjv" && [ "$(attribute search-results)" = 0 ]; then
+    pass "search finds nothing for nonsense"
+else
+    fail "search" "nonsense \"zzqxjv\" gave results or the page failed"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,67 @@
+#!/bin/sh
+# Make sure the tools a command needs are installed; on Debian/Ubuntu install
+# what is missing with apt-get (through sudo when not root), elsewhere print
+# the package list and stop.
+#
+#   tools/deps.sh run|test|book|debug|watch|browser ...
+set -eu
+
+need=""
+add() { case " $need " in *" $1 "*) ;; *) need="$need $1" ;; esac; }
+
+has_criterion() {
+    [ -f /usr/include/criterion/criterion.h ] || [ -f /usr/local/include/criterion/criterion.h ]
+}
+
+need_run() {
+    command -v gcc >/dev/null || add gcc
+    command -v make >/dev/null || add make
+    command -v objcopy >/dev/null || add binutils
+    command -v qemu-system-x86_64 >/dev/null || add qemu-system-x86
+}
+
+for what in "$@"; do
+    case "$what" in
+    run) need_run ;;
+    test)
+        need_run
+        has_criterion || add libcriterion-dev
+        command -v python3 >/dev/null || add python3
+        command -v pandoc >/dev/null || add pandoc
+        command -v dot >/dev/null || add graphviz
+        ;;
+    book)
+        need_run
+        command -v pandoc >/dev/null || add pandoc
+        command -v dot >/dev/null || add graphviz
+        command -v python3 >/dev/null || add python3
+        ;;
+    debug) command -v gdb >/dev/null || add gdb ;;
+    watch) command -v inotifywait >/dev/null || add inotify-tools ;;
+    browser) command -v chromium >/dev/null || add chromium ;;
+    compdb) command -v bear >/dev/null || add bear ;;
+    *) echo "deps.sh: unknown need '$what'" >&2; exit 2 ;;
+    esac
+done
+
+[ -z "$need" ] && exit 0
+
+if ! command -v apt-get >/dev/null; then
+    echo "Missing:$need" >&2
+    echo "These are Debian package names; install the equivalents for your system and rerun." >&2
+    exit 1
+fi
+
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+    if ! command -v sudo >/dev/null; then
+        echo "Missing:$need (run as root: apt-get install$need)" >&2
+        exit 1
+    fi
+    sudo=sudo
+fi
+echo "Installing missing Debian packages:$need"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $need >/dev/null

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Run a kernel's QEMU tests and report each one.
+
+1. Boot with `test`: the kernel runs every KTEST and prints `NAME ... ok`.
+2. Boot once per KTEST_PANICS test with `test=NAME` (a panic ends a boot).
+3. With --golden FILE, boot normally and compare the serial output, line by
+   line from the first, with FILE (a line `re: PATTERN` is a regular
+   expression the output line must match in full). QEMU is stopped once
+   every expected line has been seen.
+
+Every boot has a time limit. Ends with `N passed, N failed`; exits 1 on any
+failure. Serial logs are kept under the kernel's build folder.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+EXIT_SUCCESS = (0x10 << 1) | 1  # KTEST_EXIT_SUCCESS through isa-debug-exit
+EXIT_FAILURE = (0x11 << 1) | 1
+
+
+def qemu_command(kernel, append):
+    return ["qemu-system-x86_64", "-kernel", kernel, "-append", append,
+            "-serial", "stdio", "-display", "none", "-monitor", "none",
+            "-no-reboot", "-nic", "none", "-m", "128M",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+
+
+def boot(kernel, append, timeout, log_path, stop_when=None):
+    """Boot once; return (exit code or None on timeout, output lines).
+    stop_when(lines) -> True stops QEMU early (for kernels that never exit)."""
+    proc = subprocess.Popen(qemu_command(kernel, append), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    os.set_blocking(proc.stdout.fileno(), False)
+    data = b""
+    deadline = time.monotonic() + timeout
+    code = None
+    while True:
+        chunk = proc.stdout.read()
+        if chunk:
+            data += chunk
+        lines = data.decode("utf-8", "replace").replace("\r", "").split("\n")
+        if stop_when and stop_when(lines[:-1]):
+            proc.kill()
+            proc.wait()
+            code = "stopped"
+            break
+        if proc.poll() is not None:
+            data += proc.stdout.read() or b""
+            code = proc.returncode
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            break
+        time.sleep(0.01)
+    text = data.decode("utf-8", "replace").replace("\r", "")
+    with open(log_path, "w") as log:
+        log.write(text)
+    return code, text.split("\n")
+
+
+class Report:
+    def __init__(self, name):
+        self.name, self.passed, self.failed = name, 0, 0
+
+    def ok(self, test, detail=""):
+        self.passed += 1
+        print(f"{self.name}: {test} ... ok{detail}")
+
+    def fail(self, test, why, log_path=None, lines=None):
+        self.failed += 1
+        print(f"{self.name}: {test} ... FAILED: {why}")
+        if lines:
+            tail = [l for l in lines if l.strip()][-12:]
+            for line in tail:
+                print(f"    | {line}")
+        if log_path:
+            print(f"    (serial log: {log_path})")
+
+
+def describe_exit(code, timeout):
+    if code is None:
+        return f"timed out after {timeout}s"
+    if code == 0:
+        return "QEMU exited with 0: a triple fault (the CPU reset)"
+    if code == EXIT_FAILURE:
+        return "the kernel reported a failure"
+    return f"QEMU exited with {code}"
+
+
+def run_ktests(args, report, logs):
+    log = os.path.join(logs, "ktest.log")
+    code, lines = boot(args.kernel, "test", args.timeout, log)
+    panic_tests = []
+    for line in lines:
+        m = re.fullmatch(r"(\w+) \.\.\. ok", line)
+        if m:
+            report.ok(m.group(1))
+        m = re.match(r"ktest: panic tests:(.*)", line)
+        if m:
+            panic_tests = m.group(1).split()
+    if code != EXIT_SUCCESS:
+        started = [l for l in lines if " ... " in l and not l.endswith(" ok")]
+        test = started[-1].split(" ... ")[0] if started else "ktest run"
+        report.fail(test, describe_exit(code, args.timeout), log, lines)
+    return panic_tests
+
+
+def run_panic_test(args, report, logs, test):
+    log = os.path.join(logs, f"{test}.log")
+    code, lines = boot(args.kernel, f"test={test}", args.timeout, log)
+    if code == EXIT_SUCCESS and f"{test} ... ok (panicked as expected)" in lines:
+        report.ok(test, " (panicked as expected)")
+    else:
+        report.fail(test, describe_exit(code, args.timeout), log, lines)
+
+
+def load_golden(path):
+    with open(path) as f:
+        return [line.rstrip("\n") for line in f]
+
+
+def line_matches(expected, actual):
+    if expected.startswith("re: "):
+        return re.fullmatch(expected[4:], actual) is not None
+    return expected == actual
+
+
+def run_golden(args, report, logs):
+    expected = load_golden(args.golden)
+    log = os.path.join(logs, "golden.log")
+    mismatch = []
+
+    def done(lines):
+        for i, line in enumerate(lines):
+            if i >= len(expected):
+                return True
+            if not line_matches(expected[i], line):
+                mismatch.append((i, line))
+                return True
+        return len(lines) >= len(expected)
+
+    code, lines = boot(args.kernel, "", args.timeout, log, stop_when=done)
+    if mismatch:
+        i, line = mismatch[0]
+        report.fail("golden output", f"line {i + 1}: expected {expected[i]!r}, got {line!r}",
+                    log, lines)
+    elif code != "stopped":
+        seen = len([l for l in lines if l]) if lines else 0
+        missing = expected[min(seen, len(expected) - 1)]
+        report.fail("golden output", f"{describe_exit(code, args.timeout)}; still waiting "
+                    f"for line {seen + 1}: {missing!r}", log, lines)
+    else:
+        report.ok("golden output", f" ({len(expected)} lines)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--kernel", required=True, help="the 32-bit Multiboot image")
+    parser.add_argument("--name", required=True, help="prefix for the report lines")
+    parser.add_argument("--golden", help="expected serial output of a normal boot")
+    parser.add_argument("--timeout", type=float, default=20, help="seconds per boot")
+    parser.add_argument("--no-ktests", action="store_true", help="only the golden test")
+    args = parser.parse_args()
+
+    logs = os.path.join(os.path.dirname(os.path.abspath(args.kernel)), "qemu-test")
+    os.makedirs(logs, exist_ok=True)
+    report = Report(args.name)
+    if not args.no_ktests:
+        for test in run_ktests(args, report, logs):
+            run_panic_test(args, report, logs, test)
+    if args.golden:
+        run_golden(args, report, logs)
+    print(f"{report.passed} passed, {report.failed} failed")
+    return 1 if report.failed or not report.passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
