@@ -7,7 +7,6 @@
 #include "cpu.h"
 #include "keyboard.h"
 #include "kprintf.h"
-#include "mem.h"
 #include "pit.h"
 #include "scancode.h"
 
@@ -61,10 +60,9 @@ void kmain(void)
     console_set_color(VGA_LIGHT_GREEN, VGA_BLACK);
     kprintf("Workbook kernel: the base\n");
     console_set_color(VGA_LIGHT_GREY, VGA_BLACK);
-    struct mem_stats m = mem_stats();
-    kprintf("memory: %lu MiB usable, heap %lu KiB at %p; timer %u Hz; %lu allocations so far\n",
-            boot_memory_total() >> 20, boot_heap_region().length >> 10,
-            (void *)boot_heap_region().start, pit_hz(), m.total_allocations);
+    kprintf("memory: %lu MiB usable, a %lu MiB heap at %p, timer at %u Hz\n",
+            boot_memory_total() >> 20, boot_heap_region().length >> 20,
+            (void *)boot_heap_region().start, pit_hz());
     kprintf("Type something; keys are decoded in the keyboard interrupt handler.\n");
 
     scancode_decoder_init(&decoder);

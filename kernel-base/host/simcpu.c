@@ -42,6 +42,7 @@ static void deliver(void)
         if (cpu.handlers[irq])
             cpu.handlers[irq]();
         cpu.depth--;
+        // cppcheck-suppress redundantAssignment ; the handler read it
         cpu.enabled = true; // iretq restores it
     }
 }

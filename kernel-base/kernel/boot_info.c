@@ -50,7 +50,7 @@ void boot_info_parse(uint32_t magic, uint32_t info_addr)
     if (info->flags & INFO_HAS_CMDLINE) {
         const char *s = (const char *)(uintptr_t)info->cmdline;
         size_t i = 0;
-        for (; s[i] && i < sizeof cmdline - 1; i++)
+        for (; i < sizeof cmdline - 1 && s[i]; i++)
             cmdline[i] = s[i];
         cmdline[i] = '\0';
     }

@@ -7,6 +7,12 @@
 
 extern const struct ktest __start_ktests[], __stop_ktests[]; // linker.ld
 
+// The section between the two linker symbols holds the tests as an array.
+static size_t ktest_count(void)
+{
+    return ((uintptr_t)__stop_ktests - (uintptr_t)__start_ktests) / sizeof(struct ktest);
+}
+
 static bool active; // in test mode: every panic ends the run with a verdict
 static const struct ktest *current;
 
@@ -78,22 +84,22 @@ void ktest_main(const char *name)
     unsigned passed = 0;
     active = true;
     if (*name) {
-        for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++)
-            if (names_equal(t->name, name)) {
-                run_one(t);
+        for (size_t i = 0; i < ktest_count(); i++)
+            if (names_equal(__start_ktests[i].name, name)) {
+                run_one(&__start_ktests[i]);
                 qemu_exit(KTEST_EXIT_SUCCESS);
             }
         kprintf("ktest: no test named \"%s\"\n", name);
         qemu_exit(KTEST_EXIT_FAILURE);
     }
     kprintf("ktest: panic tests:");
-    for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++)
-        if (t->expected_panic)
-            kprintf(" %s", t->name);
+    for (size_t i = 0; i < ktest_count(); i++)
+        if (__start_ktests[i].expected_panic)
+            kprintf(" %s", __start_ktests[i].name);
     kprintf("\n");
-    for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++)
-        if (!t->expected_panic) {
-            run_one(t);
+    for (size_t i = 0; i < ktest_count(); i++)
+        if (!__start_ktests[i].expected_panic) {
+            run_one(&__start_ktests[i]);
             passed++;
         }
     kprintf("ktest: %u passed, 0 failed\n", passed);

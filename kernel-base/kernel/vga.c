@@ -8,6 +8,7 @@
 #define CRTC_DATA  0x3D5
 
 static unsigned row, column;
+// cppcheck-suppress badBitmaskCheck ; spelled out: grey on black
 static uint8_t color = VGA_LIGHT_GREY | VGA_BLACK << 4;
 
 static uint16_t cell(char c) { return (uint8_t)c | (uint16_t)color << 8; }
