@@ -61,7 +61,9 @@ test-programs: $(addprefix test-,$(PROGRAMS))
 book: deps
 	@$(MAKE) --no-print-directory -C book book
 
-book-check: deps
+# After the programs: the book builds kernel-base for its screenshot, and two
+# makes must not build the same objects at once.
+book-check: deps test-programs
 	@echo "== book"
 	@$(MAKE) --no-print-directory -C book check
 

@@ -36,7 +36,9 @@ local included = {}      -- absolute paths of every file this page included
 local included_seen = {}
 
 local function fail(fmt, ...)
-  error('\n' .. PAGE .. ': error: ' .. string.format(fmt, ...) .. '\n', 0)
+  -- A plain message and exit status 1; error() would add a Lua stack trace.
+  io.stderr:write(PAGE .. ': error: ' .. string.format(fmt, ...) .. '\n')
+  os.exit(1)
 end
 
 local function html_escape(s)

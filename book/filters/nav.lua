@@ -19,7 +19,9 @@ local ORDER = os.getenv('BOOK_ORDER') or (DIR .. '/pages.txt')
 local PAGES_DIR = ORDER:match('^(.*)/[^/]+$') or '.'
 
 local function fail(fmt, ...)
-  error('\n' .. PAGE .. ': error: ' .. string.format(fmt, ...) .. '\n', 0)
+  -- A plain message and exit status 1; error() would add a Lua stack trace.
+  io.stderr:write(PAGE .. ': error: ' .. string.format(fmt, ...) .. '\n')
+  os.exit(1)
 end
 
 local function html_name(md)

@@ -192,7 +192,7 @@ class Machine:
         qemu = os.environ.get("QEMU", "qemu-system-x86_64")
         if shutil.which(qemu) is None:
             raise Failure("%s not found (Debian package qemu-system-x86)" % qemu)
-        cmd = [qemu, "-kernel", kernel, "-no-reboot",
+        cmd = [qemu, "-kernel", kernel, "-m", "128M", "-nic", "none", "-no-reboot",
                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                "-display", "none", "-serial", "file:" + self.serial, "-append", "",
                "-qmp", "unix:%s,server=on,wait=off" % sock]

@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""The workbook's exercise tools: starter copies, grading, batch grading,
+watch mode and the grading invariants. The make targets call this file
+(tools/grade/grade.mk at the top, tools/grade/chapter.mk in a chapter):
+
+  grade.py start      --ch 01 [--dir D] [--force]
+  grade.py grade      [--ch 01] [--dir D] [--seed N] [--strict]
+  grade.py grade-all  --ch 01 --submissions S [--out O]
+  grade.py watch      [--ch 01] [--dir D] [--once]
+  grade.py invariants [--ch 01]
+  grade.py check      [--ch 01]          (manifest and regions only, no build)
+"""
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import chapters as ch_mod  # noqa: E402
+import grading  # noqa: E402
+import regions as regions_mod  # noqa: E402
+import report as report_mod  # noqa: E402
+import starter as starter_mod  # noqa: E402
+import submissions as sub_mod  # noqa: E402
+from manifest import ManifestError  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_ROOT = HERE.parent.parent
+
+
+# ---- which folder, which chapter --------------------------------------------
+
+def resolve_target(args):
+    """(folder to grade, its reference chapter, the program's name, label
+    of its build folder) from --ch and --dir."""
+    root = Path(args.root)
+    if args.ch:
+        chapter = ch_mod.find_chapter(root, args.chapters, args.ch)
+        if args.dir:
+            folder = Path(args.dir)
+        else:
+            workspace = ch_mod.workspace_for(root, chapter)
+            folder = workspace if workspace.is_dir() else chapter
+    elif args.dir:
+        folder = Path(args.dir)
+        chapter = ch_mod.reference_for(root, args.chapters, folder)
+    else:
+        raise ch_mod.UsageError("say which chapter: CH=NN (or DIR=path)")
+    if not folder.is_dir():
+        raise ch_mod.UsageError(f"{folder}: no such folder (make start CH=... writes one)")
+    if not ch_mod.has_exercises(folder) and not (chapter and ch_mod.has_exercises(chapter)):
+        raise ch_mod.UsageError(f"{ch_mod.display_path(folder, root)} has no exercise manifest "
+                                f"('exercises'): nothing to grade")
+    name = ch_mod.program_name(chapter or folder)
+    if chapter and folder.resolve() == Path(chapter).resolve():
+        label = "reference"
+    elif chapter and folder.resolve() == ch_mod.workspace_for(root, chapter).resolve():
+        label = "workspace"
+    else:
+        label = None
+    return folder, chapter, name, label
+
+
+def grade_one(args, folder, chapter, name, label, quiet=False, report_path=None):
+    """Grade a folder, print it, write its JSON report; returns the report."""
+    root = Path(args.root)
+    build_dir = ch_mod.build_dir_for(root, name, folder, label)
+    manifest_from = folder if ch_mod.has_exercises(folder) else chapter
+    graded = folder
+    if args.strict and chapter and Path(chapter).resolve() != folder.resolve():
+        manifest_from = chapter
+        graded = build_dir / "graded"
+        notes = sub_mod.overlay(root, chapter, regions_mod.scan(chapter), folder, graded)
+    else:
+        notes = []
+    is_reference = chapter is not None and Path(manifest_from).resolve() == Path(chapter).resolve()
+    if chapter is not None and not is_reference:
+        grading.load_exercises(chapter)  # the reference must be sound
+    exercises = grading.load_exercises(manifest_from, check_regions=is_reference)
+    rep = grading.grade(graded, exercises, build_dir, seed=args.seed, timeout=args.timeout,
+                        jobs=args.jobs, chapter=name)
+    rep["dir"] = str(folder.resolve())
+    rep["notes"] = notes
+    path = Path(report_path or args.report or root / "build" / "grade" / name / "report.json")
+    report_mod.write_json(rep, path)
+    if not quiet:
+        for line in report_mod.text_report(rep, ch_mod.display_path(folder, root)):
+            print(line)
+        for note in notes:
+            print(f"note: {note}")
+        print(f"Report: {ch_mod.display_path(path, root)}")
+    return rep
+
+
+# ---- commands ----------------------------------------------------------------
+
+def cmd_start(args):
+    root = Path(args.root)
+    if not args.ch:
+        raise ch_mod.UsageError("say which chapter: make start CH=NN [DIR=path]")
+    chapter = ch_mod.find_chapter(root, args.chapters, args.ch)
+    grading.load_exercises(chapter)
+    dest = Path(args.dir) if args.dir else ch_mod.workspace_for(root, chapter)
+    ids, backup = starter_mod.make_starter(root, chapter, dest, args.force)
+    shown = ch_mod.display_path(dest, root)
+    if backup:
+        print(f"Your previous folder is kept as {ch_mod.display_path(backup, root)}")
+    print(f"Starter for chapter {chapter.name} written to {shown}: exercises {', '.join(ids)}.")
+    print(f"  cd {shown} && make run      boots it (each exercise panics until it is done)")
+    print(f"  cd {shown} && make grade    grades it (or: make grade CH={args.ch} from the top)")
+    return 0
+
+
+def cmd_grade(args):
+    if args.ch or args.dir:
+        folder, chapter, name, label = resolve_target(args)
+        rep = grade_one(args, folder, chapter, name, label)
+        return 0 if rep["score"] == rep["max_score"] and rep["max_score"] > 0 else 1
+    return grade_every_chapter(args)
+
+
+def grade_every_chapter(args):
+    """No CH: every chapter with exercises, its workspace if there is one."""
+    root = Path(args.root)
+    rows, everything_full = [], True
+    chapters = [c for c in ch_mod.chapter_list(root, args.chapters) if ch_mod.has_exercises(c)]
+    if not chapters:
+        print("No chapter has exercises yet.")
+        return 0
+    for chapter in chapters:
+        workspace = ch_mod.workspace_for(root, chapter)
+        folder = workspace if workspace.is_dir() else chapter
+        name = ch_mod.program_name(chapter)
+        label = "workspace" if folder == workspace else "reference"
+        rep = grade_one(args, folder, chapter, name, label)
+        print()
+        everything_full &= rep["score"] == rep["max_score"]
+        rows.append((name, rep["score"], rep["max_score"],
+                     f"{label} {ch_mod.display_path(folder, root)}"))
+    for line in report_mod.summary_table(rows):
+        print(line)
+    return 0 if everything_full else 1
+
+
+def cmd_grade_all(args):
+    root = Path(args.root)
+    if not args.ch or not args.submissions:
+        raise ch_mod.UsageError("make grade-all CH=NN SUBMISSIONS=folder")
+    chapter = ch_mod.find_chapter(root, args.chapters, args.ch)
+    name = ch_mod.program_name(chapter)
+    exercises = grading.load_exercises(chapter)
+    regions = regions_mod.scan(chapter)
+    subs_dir = Path(args.submissions)
+    if not subs_dir.is_dir():
+        raise ch_mod.UsageError(f"SUBMISSIONS={subs_dir}: no such folder")
+    submissions = sorted(d for d in subs_dir.iterdir() if d.is_dir() and not d.name.startswith("."))
+    out = Path(args.out) if args.out else root / "build" / "grade-all" / name
+    work = root / "build" / "grade-all" / name / "work"
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"Grading {len(submissions)} submissions of chapter {name} "
+          f"from {ch_mod.display_path(subs_dir, root)} (seed {args.seed})")
+
+    # The reference first: the sanity check, and the objects every
+    # submission's build starts from.
+    ref_build = work / "_reference-build"
+    starter_mod.copy_reference(root, chapter, work / "_reference")
+    ref = grading.grade(work / "_reference", exercises, ref_build, seed=args.seed, timeout=args.timeout,
+                        jobs=args.jobs, chapter=name)
+    if ref["score"] != ref["max_score"]:
+        print(f"warning: the reference itself scores {ref['score']}/{ref['max_score']}: "
+              f"these grades are not to be trusted", file=sys.stderr)
+
+    rows, reports = [], []
+    width = max([len(d.name) for d in submissions] + [10])
+    for sub in submissions:
+        label = re.sub(r"[^A-Za-z0-9_.-]", "_", sub.name)
+        try:
+            notes = sub_mod.overlay(root, chapter, regions, sub, work / label / "src")
+            rep = grading.grade(work / label / "src", exercises, work / label / "build",
+                                seed=args.seed, timeout=args.timeout, jobs=args.jobs,
+                                chapter=name, seed_build=ref_build)
+        except Exception as e:  # a broken submission never stops the batch
+            notes = [f"grader error: {type(e).__name__}: {e}"]
+            rep = {"chapter": name, "score": 0, "max_score": sum(x.points for x in exercises),
+                   "build": {"ok": False, "errors": []}, "seed": args.seed,
+                   "exercises": [grading.exercise_entry(x, "fail", messages=notes)
+                                 for x in exercises]}
+        rep["dir"] = str(sub.resolve())
+        rep["submission"] = sub.name
+        rep["notes"] = notes
+        reports.append(rep)
+        status = overall_status(rep)
+        rows.append({"submission": sub.name, "score": rep["score"],
+                     "max_score": rep["max_score"], "status": status,
+                     "notes": "; ".join(notes),
+                     "points": {e["id"]: e["earned"] for e in rep["exercises"]}})
+        per = " ".join(f"{e['id']}:{e['earned']}" for e in rep["exercises"])
+        print(f"  {sub.name:<{width}}  {rep['score']:>4}/{rep['max_score']:<4} {status:<14} {per}")
+        for note in notes:
+            print(f"  {'':<{width}}  note: {note}")
+    ids = [x.id for x in exercises]
+    report_mod.write_csv(out / "grades.csv", ids, rows)
+    report_mod.write_json({"chapter": name, "seed": args.seed, "reference_score": ref["score"],
+                           "max_score": ref["max_score"], "submissions": reports},
+                          out / "grades.json")
+    print(f"Wrote {ch_mod.display_path(out / 'grades.csv', root)} and "
+          f"{ch_mod.display_path(out / 'grades.json', root)}")
+    return 0
+
+
+def overall_status(rep):
+    if not rep["build"]["ok"]:
+        return "compile error"
+    if rep["score"] == rep["max_score"]:
+        return "full marks"
+    kinds = sorted({e["status"] for e in rep["exercises"] if e["status"] != "ok"})
+    return ",".join(kinds)
+
+
+def cmd_check(args):
+    """Manifest and regions of every chapter (or CH): no build."""
+    root = Path(args.root)
+    chapters = ([ch_mod.find_chapter(root, args.chapters, args.ch)] if args.ch else
+                [c for c in ch_mod.chapter_list(root, args.chapters) if ch_mod.has_exercises(c)])
+    failed = 0
+    for chapter in chapters:
+        try:
+            exercises = grading.load_exercises(chapter)
+            print(f"ok    {chapter.name}: {len(exercises)} exercises, "
+                  f"{sum(e.points for e in exercises)} points")
+        except ManifestError as e:
+            failed += 1
+            print(f"FAIL  {chapter.name}:\n" + "\n".join("      " + l for l in str(e).splitlines()))
+    return 1 if failed else 0
+
+
+def cmd_watch(args):
+    import watch
+    folder, chapter, name, label = resolve_target(args)
+    return watch.watch(args, folder, chapter, name, label, grade_one)
+
+
+def cmd_invariants(args):
+    import invariants
+    return invariants.main(args)
+
+
+# ---- the command line ---------------------------------------------------------
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("command", choices=["start", "grade", "grade-all", "watch", "invariants",
+                                       "check"])
+    p.add_argument("--root", default=str(DEFAULT_ROOT), help="the repository's top folder")
+    p.add_argument("--chapters", default="", help="chapter folders (make's CHAPTERS)")
+    p.add_argument("--ch", default="", help="chapter: 01, 1 or 01-futures")
+    p.add_argument("--dir", default="", help="the folder to write or grade")
+    p.add_argument("--force", action="store_true", help="start: replace, keeping a backup")
+    p.add_argument("--seed", type=int, default=0, help="the tests' random seed (0: a new one)")
+    p.add_argument("--timeout", type=float, default=grading.DEFAULT_TIMEOUT,
+                   help="seconds each test may run")
+    p.add_argument("--jobs", type=int, default=0, help="tests (and compilers) at once")
+    p.add_argument("--strict", action="store_true",
+                   help="grade only the exercise files, with the reference's tests")
+    p.add_argument("--report", default="", help="where the JSON report goes")
+    p.add_argument("--submissions", default="", help="grade-all: the folder of submissions")
+    p.add_argument("--out", default="", help="grade-all: where the CSV and JSON go")
+    p.add_argument("--once", action="store_true", help="watch: grade once and stop")
+    p.add_argument("--interval", type=float, default=1.0, help="watch: seconds between polls")
+    p.add_argument("--poll", action="store_true", help="watch: poll even if inotifywait exists")
+    p.add_argument("--keep", action="store_true", help="invariants: keep the stripped copies")
+    args = p.parse_args(argv)
+    args.seed_given = bool(args.seed)
+    args.seed = args.seed or grading.new_seed()
+    args.jobs = args.jobs or grading.default_jobs()
+    return args
+
+
+COMMANDS = {"start": cmd_start, "grade": cmd_grade, "grade-all": cmd_grade_all,
+            "watch": cmd_watch, "invariants": cmd_invariants, "check": cmd_check}
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (ch_mod.UsageError, ManifestError) as e:
+        print(f"{args.command}: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

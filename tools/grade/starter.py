@@ -1,0 +1,97 @@
+"""The learner's starter copy of a chapter: the reference with every
+exercise region replaced by a stub, and a Makefile that finds kernel-base
+from wherever the copy lives."""
+
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import regions as regions_mod
+from chapters import STARTER_INFO, UsageError
+
+COPY_IGNORE = shutil.ignore_patterns("build", ".git", "*.o", "*.d", "__pycache__")
+KERNEL_BASE_LINE = re.compile(r"^\s*KERNEL_BASE\s*[:?+]?=.*$", re.M)
+INCLUDE_BUILD_MK = re.compile(r"^(\s*-?include\s+)\S*build\.mk\s*$", re.M)
+
+
+def starter_makefile(text, kernel_base, grade_mk):
+    """The chapter's Makefile, made to work outside chapters/: kernel-base
+    by absolute path, build output in the starter's own build/ folder."""
+    m = INCLUDE_BUILD_MK.search(text)
+    if not m:
+        raise UsageError("the chapter's Makefile does not include build.mk")
+    text = INCLUDE_BUILD_MK.sub(lambda m: m.group(1) + "$(KERNEL_BASE)/build.mk", text, count=1)
+    lines = f"KERNEL_BASE := {kernel_base}\nBUILD ?= $(CURDIR)/build"
+    if KERNEL_BASE_LINE.search(text):
+        first = [True]
+
+        def replace(_):
+            keep, first[0] = first[0], False
+            return lines if keep else ""
+        text = KERNEL_BASE_LINE.sub(replace, text)
+    else:
+        m = INCLUDE_BUILD_MK.search(text)
+        text = text[:m.start()] + lines + "\n" + text[m.start():]
+    text = text.rstrip("\n") + "\n"
+    return text + f"# `make grade` and `make watch` for this folder.\ninclude {grade_mk}\n"
+
+
+def make_starter(root, chapter, dest, force=False):
+    """Write the starter of chapter to dest; returns (exercise ids, backup).
+    Existing work is kept unless force, and then moved to a backup."""
+    root, chapter, dest = Path(root).resolve(), Path(chapter).resolve(), Path(dest).absolute()
+    regions = regions_mod.scan(chapter)  # raises on a bad marker, before touching anything
+    if dest.resolve() == chapter or chapter in dest.resolve().parents:
+        raise UsageError(f"DIR={dest} is inside the reference chapter; choose another folder")
+    backup = None
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        if not force:
+            raise UsageError(f"{dest} already exists and may hold your work: nothing was "
+                             f"written. Use FORCE=1 to start over (your folder is kept as a "
+                             f"backup), or DIR=another/folder.")
+        backup = dest.with_name(f"{dest.name}.backup-{time.strftime('%Y%m%d-%H%M%S')}")
+        n = 1
+        while backup.exists():
+            backup = backup.with_name(f"{backup.name.split('~')[0]}~{n}")
+            n += 1
+        dest.rename(backup)
+    partial = dest.with_name(dest.name + ".partial")
+    if partial.exists():
+        shutil.rmtree(partial)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(chapter, partial, ignore=COPY_IGNORE)
+    regions_mod.strip_folder(partial, regions)
+    fix_makefile(root, partial)
+    info = {"chapter": chapter.name, "reference": str(chapter), "root": str(root),
+            "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "exercises": sorted({r.id for r in regions}, key=_id_key)}
+    (partial / STARTER_INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    if dest.exists():
+        dest.rmdir()  # empty, checked above
+    partial.rename(dest)
+    return info["exercises"], backup
+
+
+def _id_key(ex_id):
+    return [int(p) if p.isdigit() else p for p in re.split(r"[.]", ex_id)]
+
+
+def copy_reference(root, chapter, dest):
+    """The chapter, copied with its Makefile pointed at kernel-base (a copy
+    to build and grade outside chapters/, as the reference)."""
+    dest = Path(dest)
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(chapter, dest, ignore=COPY_IGNORE)
+    fix_makefile(root, dest)
+
+
+def fix_makefile(root, folder):
+    root = Path(root).resolve()
+    makefile = Path(folder) / "Makefile"
+    makefile.write_text(starter_makefile(makefile.read_text(encoding="utf-8"),
+                                         root / "kernel-base",
+                                         root / "tools" / "grade" / "chapter.mk"),
+                        encoding="utf-8")
