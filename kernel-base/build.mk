@@ -36,7 +36,7 @@ HOST_LDLIBS := -lcriterion
 
 BASE_PORTABLE := $(addprefix $(KERNEL_BASE)/,lib/format.c lib/heap.c lib/scancode.c)
 BASE_KERNEL := $(addprefix $(KERNEL_BASE)/kernel/,boot.S isr.S start.c boot_info.c gdt.c \
-    interrupts.c pic.c pit.c keyboard.c serial.c vga.c console.c mem.c panic.c ktest.c)
+    interrupts.c pic.c pit.c keyboard.c serial.c vga.c console.c mem.c panic.c ktest.c string.c)
 BASE_HOST := $(addprefix $(KERNEL_BASE)/host/,simcpu.c mem.c console.c panic.c testing.c)
 
 # Objects mirror their source paths: kernel-base's under base/, ours under obj/.

@@ -270,8 +270,10 @@ def parse_args(argv):
     p.add_argument("--once", action="store_true", help="watch: grade once and stop")
     p.add_argument("--interval", type=float, default=1.0, help="watch: seconds between polls")
     p.add_argument("--poll", action="store_true", help="watch: poll even if inotifywait exists")
+    p.add_argument("--rounds", type=int, default=0, help="watch: stop after this many gradings")
     p.add_argument("--keep", action="store_true", help="invariants: keep the stripped copies")
     args = p.parse_args(argv)
+    args.root = str(Path(args.root).resolve())  # the builds run in other folders
     args.seed_given = bool(args.seed)
     args.seed = args.seed or grading.new_seed()
     args.jobs = args.jobs or grading.default_jobs()

@@ -1,6 +1,7 @@
 """Grading one folder: build its host tests, run every exercise's tests,
 give each exercise a verdict. The result is the JSON report's content."""
 
+import fcntl
 import os
 import random
 import shutil
@@ -51,6 +52,30 @@ def grade(folder, exercises, build_dir, *, seed, timeout=DEFAULT_TIMEOUT, jobs=N
               "score": 0, "max_score": sum(ex.points for ex in exercises),
               "build": {"ok": False, "errors": []}, "problems": [], "exercises": []}
     build_dir.mkdir(parents=True, exist_ok=True)
+    with locked(build_dir / ".lock"):
+        return _grade(folder, exercises, build_dir, report, seed=seed, timeout=timeout,
+                      jobs=jobs, seed_build=seed_build, started=started)
+
+
+class locked:
+    """An exclusive lock on a file, held for a with-block: two gradings of
+    one folder at once (watch and make grade, two make test) take turns."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = open(self.path, "w")
+        fcntl.flock(self.file, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.file, fcntl.LOCK_UN)
+        self.file.close()
+
+
+def _grade(folder, exercises, build_dir, report, *, seed, timeout, jobs, seed_build, started):
     if seed_build:
         seed_objects(seed_build, build_dir)
     ok, errors = runner.build(folder, build_dir, jobs)
@@ -82,8 +107,12 @@ def grade(folder, exercises, build_dir, *, seed, timeout=DEFAULT_TIMEOUT, jobs=N
         results.update(got)
 
     for ex in exercises:
-        report["exercises"].append(verdict(ex, ex.resolve(names), results, binary, folder,
-                                           ex.timeout or timeout, seed))
+        try:
+            entry = verdict(ex, ex.resolve(names), results, binary, folder,
+                            ex.timeout or timeout, seed)
+        except Exception as e:  # a grader bug costs this exercise, not the run
+            entry = exercise_entry(ex, "fail", messages=[f"grader error: {type(e).__name__}: {e}"])
+        report["exercises"].append(entry)
     return finish(report, started)
 
 

@@ -73,6 +73,15 @@ def check_chapter(args, chapter, checks):
     checks.record(True, f"{label}: manifest and exercise regions agree "
                         f"({len(exercises)} exercises, {len(regions)} regions)")
     work = root / "build" / "grade-invariants" / name
+    if args.dir:  # a chapter from elsewhere (a copy): its own work folder
+        work = ch_mod.build_dir_for(root, name, chapter).parent.parent.parent / \
+            "grade-invariants" / ch_mod.build_dir_for(root, name, chapter).name
+    with grading.locked(work.with_name(work.name + ".lock")):
+        check_work(args, chapter, checks, work, name, label, exercises, regions)
+
+
+def check_work(args, chapter, checks, work, name, label, exercises, regions):
+    root = Path(args.root)
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -126,11 +135,17 @@ def check_chapter(args, chapter, checks):
             problems += ["stripped alone, it does not compile"] + explain(rep)
         else:
             if own["status"] == "ok":
-                problems.append(f"exercise {ex_id}'s tests pass on its stub: they do not test it")
+                problems.append(f"exercise {ex_id} scores {own['earned']}/{own['points']} on its "
+                                f"stub: its tests do not test it")
+            else:
+                problems += [f"test {t['name']} passes on exercise {ex_id}'s stub: it does not "
+                             f"test exercise {ex_id}" for t in own["tests"]
+                             if t["status"] in ("PASSED", "SKIPPED")]
             problems += [f"exercise {e['id']} fails when only {ex_id} is stripped: "
                          f"{e['messages'][0] if e['messages'] else e['status']}" for e in others]
-        checks.record(not problems, f"{label}: exercise {ex_id} stripped alone fails its own "
-                                    f"tests ({own['status']}), every other exercise passes",
+        checks.record(not problems, f"{label}: exercise {ex_id} stripped alone fails each of its "
+                                    f"{len(own['tests'])} tests ({own['status']}), every other "
+                                    f"exercise passes",
                       problems)
 
 

@@ -6,6 +6,11 @@ A region is a run of whole lines inside a function body:
         ... the solution ...
         // exercise: 1.1 end
 
+A region belongs to the chapter its id names (1.x to chapter 01). A chapter
+carries the files of the chapters before it, with their regions: those are
+solved exercises of an earlier chapter, so scan() leaves them out and the
+starter keeps their solutions.
+
 The starter replaces it (markers included) with one line at the begin
 marker's indentation, `exercise_not_done("1.1");`, and includes exercise.h
 after the file's last top-level #include. Book markers (`// region: NAME`)
@@ -130,11 +135,29 @@ def scan_file(folder, rel):
     return regions
 
 
+def chapter_number(folder):
+    """The number a reference chapter folder's name starts with (01-futures
+    is 1); for a folder not named that way (a copy), the number its
+    manifest's exercises share; else None."""
+    m = re.match(r"(\d+)-", Path(folder).resolve().name)
+    if m:
+        return int(m.group(1))
+    try:
+        text = (Path(folder) / "exercises").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    numbers = {int(n) for n in re.findall(r"^exercise\s+(\d+)\.", text, re.M)}
+    return numbers.pop() if len(numbers) == 1 else None
+
+
 def scan(folder):
-    """Every region in the chapter folder, in file then line order."""
+    """The chapter's own regions in the chapter folder, in file then line
+    order; every marker is still checked, carried ones included."""
+    own = chapter_number(folder)
     regions = []
     for rel in source_files(folder):
-        regions.extend(scan_file(folder, rel))
+        regions.extend(r for r in scan_file(folder, rel)
+                       if own is None or int(r.id.split(".")[0]) == own)
     return regions
 
 

@@ -316,8 +316,7 @@ def diagnose(binary, test, cwd, timeout, seed, folder, xml_result=None):
                 detail.append(what + (", near NULL (a NULL pointer?)" if value < 4096 else ""))
         else:
             headline, detail = f"crashed (memory error: {kind})", []
-        return Diagnosis("crashed", headline, [", ".join(detail + [frame]).strip(", ") + " "
-                                               + where])
+        return Diagnosis("crashed", headline, detail + ([frame] if frame else []) + [where])
     asserts = _assertions(text, folder)
     if asserts:
         return Diagnosis("fail", asserts[0], asserts[1:3] + [where])

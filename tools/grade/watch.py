@@ -80,12 +80,14 @@ def watch(args, folder, chapter, name, label, grade_one):
     root = Path(args.root)
     use_inotify = shutil.which("inotifywait") is not None and not args.poll
     state = snapshot(folder)
+    rounds = 0
     while True:
+        rounds += 1
         rep = grade_one(args, folder, chapter, name, label, quiet=True)
         if sys.stdout.isatty() and not args.once:
             print("\033[H\033[2J", end="")
         print("\n".join(show(rep, folder, root)))
-        if args.once:
+        if args.once or (args.rounds and rounds >= args.rounds):
             return 0 if rep["score"] == rep["max_score"] else 1
         how = "inotifywait" if use_inotify else f"polling every {args.interval:g}s"
         print(f"\nWatching {ch_mod.display_path(folder, root)} for changes ({how}; Ctrl-C stops)",

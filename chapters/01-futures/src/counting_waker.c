@@ -2,7 +2,6 @@
 #include "counting_waker.h"
 
 #include "mem.h"
-#include "panic.h"
 
 static struct waker counting_clone(const void *data);
 static void counting_wake(const void *data);
@@ -32,8 +31,6 @@ static void counting_drop(const void *data)
 {
     // exercise: 1.2 begin
     struct counting_waker *c = block(data);
-    if (c->refs == 0)
-        panic("counting waker %p dropped more often than it was cloned", data);
     if (--c->refs == 0)
         kfree(c);
     // exercise: 1.2 end

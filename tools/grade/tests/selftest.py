@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The grader's own tests, on the tiny chapter next to this file
-(00-selftest: exercises 1.1 and 1.2 in src/calc.c, 1.3 in src/list.c).
+(01-selftest: exercises 1.1 and 1.2 in src/calc.c, 1.3 in src/list.c).
 
 Marker and manifest errors, the starter generator, grading the reference
 and the starter, scoring a solved exercise, and a batch of broken
@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE.parent))
 import manifest  # noqa: E402
 import regions  # noqa: E402
 
-CHAPTER = HERE / "00-selftest"
+CHAPTER = HERE / "01-selftest"
 TIMEOUT = "2"  # seconds per test: the endless loop costs this much
 
 
@@ -157,6 +157,37 @@ def make_submissions(root, work, starter):
     return subs
 
 
+def watch_regrades(c, root, starter, how):
+    """watch grades, waits, and grades again when a source file changes."""
+    calc = starter / "src" / "calc.c"
+    original = calc.read_text()
+    cmd = [sys.executable, str(HERE.parent / "grade.py"), "watch", "--root", str(root),
+           "--dir", str(starter), "--timeout", TIMEOUT, "--rounds", "2", "--seed", "3", *how]
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL")}
+    log = starter.parent / "watch.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + 120
+        while "Watching" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.5)
+        calc.write_text(original.replace('exercise_not_done("1.2");', "uint32_t best = 0;\n"
+                        "    for (unsigned i = 0; i < n; i++)\n        if (values[i] > best)\n"
+                        "            best = values[i];\n    return best;"))
+        try:
+            proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    text = log.read_text()
+    calc.write_text(original)
+    scores = re.findall(r"^Score: (\d+)/30", text, re.M)
+    mode = "polling" if how else "inotifywait"
+    c.check(scores[-2:] == ["10", "15"] and "Next: exercise 1.3" in text,
+            f"watch ({mode}): a saved solution of 1.2 is graded at once (10 -> 15), "
+            f"next is 1.3", text)
+
+
 def end_to_end(c, root):
     work = root / "build" / "grade-selftest"
     if work.exists():
@@ -164,10 +195,10 @@ def end_to_end(c, root):
     work.mkdir(parents=True)
     starter = work / "starter"
 
-    rc, out = grade_tool(root, "check", "--ch", "00")
+    rc, out = grade_tool(root, "check", "--ch", "01")
     c.check(rc == 0, "check: the self-test chapter's manifest and regions agree", out)
 
-    rc, out = grade_tool(root, "grade", "--ch", "00", "--dir", str(CHAPTER),
+    rc, out = grade_tool(root, "grade", "--ch", "01", "--dir", str(CHAPTER),
                          "--report", str(work / "ref.json"))
     c.check(rc == 0 and "Score: 30/30" in out, "grade: the reference scores 30/30, exit 0", out)
     rep = json.loads((work / "ref.json").read_text())
@@ -176,17 +207,17 @@ def end_to_end(c, root):
     c.check(fields <= rep.keys() and all(ex_fields <= e.keys() for e in rep["exercises"]),
             "grade: the JSON report has its fields", json.dumps(rep)[:400])
 
-    rc, out = grade_tool(root, "start", "--ch", "00", "--dir", str(starter))
+    rc, out = grade_tool(root, "start", "--ch", "01", "--dir", str(starter))
     c.check(rc == 0 and (starter / "src" / "calc.c").is_file(), "start: writes the starter", out)
     calc = (starter / "src" / "calc.c").read_text()
     c.check('exercise_not_done("1.1");' in calc and "sum += values" not in calc
             and '#include "exercise.h"' in calc, "start: regions are stubs, exercise.h included",
             calc)
     (starter / "mine.txt").write_text("my work")
-    rc, out = grade_tool(root, "start", "--ch", "00", "--dir", str(starter))
+    rc, out = grade_tool(root, "start", "--ch", "01", "--dir", str(starter))
     c.check(rc != 0 and (starter / "mine.txt").exists() and "FORCE=1" in out,
             "start: refuses to overwrite existing work without FORCE", out)
-    rc, out = grade_tool(root, "start", "--ch", "00", "--dir", str(starter), "--force")
+    rc, out = grade_tool(root, "start", "--ch", "01", "--dir", str(starter), "--force")
     backups = list(work.glob("starter.backup-*"))
     c.check(rc == 0 and backups and (backups[0] / "mine.txt").exists()
             and not (starter / "mine.txt").exists(),
@@ -218,9 +249,14 @@ def end_to_end(c, root):
     rc, out = grade_tool(root, "watch", "--dir", str(starter), "--once")
     c.check(rc == 1 and "Next: exercise 1.2" in out and "hint: Track" in out,
             "watch --once: shows the next unsolved exercise and its hint", out)
+    modes = [["--poll", "--interval", "0.2"]]
+    if shutil.which("inotifywait"):
+        modes.append([])
+    for how in modes:
+        watch_regrades(c, root, starter, how)
 
     started = time.monotonic()
-    rc, out = grade_tool(root, "grade-all", "--ch", "00", "--submissions", str(subs),
+    rc, out = grade_tool(root, "grade-all", "--ch", "01", "--submissions", str(subs),
                          "--out", str(work / "batch"))
     took = time.monotonic() - started
     rows = {}
@@ -277,7 +313,7 @@ def end_to_end(c, root):
             json.dumps(row("i-empty")))
 
     # The invariants must catch a test that passes on its stub.
-    weak = work / "weakened" / "00-selftest"
+    weak = work / "weakened" / "01-selftest"
     shutil.copytree(CHAPTER, weak)
     test = weak / "tests" / "host" / "test_calc.c"
     test.write_text(test.read_text().replace(

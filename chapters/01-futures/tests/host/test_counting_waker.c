@@ -96,7 +96,7 @@ Test(counting_waker, random_use_balances)
             } else if (op == 1) {
                 waker_wake_by_ref(&pool[pick]);
                 wakes++;
-            } else if (alive > 1) { // pool[0]'s block must outlive the trial
+            } else if (alive > 1) { // keep one alive, so that c stays valid
                 if (op == 2) {
                     waker_wake(&pool[pick]);
                     wakes++;

@@ -32,9 +32,9 @@ KTEST_PANICS(moved_future_panics, "moved after its first poll")
 {
     struct waker w = waker_noop();
     struct context cx = {&w};
-    static struct spell original, moved; // static: the compiler cannot merge them
+    struct spell original;
     spell_init(&original, "kernel");
     future_poll(&original.base, &cx);
-    moved = original;
+    struct spell moved = original;
     block_on(&moved.base);
 }
