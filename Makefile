@@ -15,7 +15,7 @@ PROGRAM := $(or $(lastword $(CHAPTERS)),kernel-base)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help check-program run debug test test-programs book book-check deps clean compile_commands.json \
+.PHONY: help check-program run debug test test-programs test-snapshots book book-check deps clean compile_commands.json \
     $(addprefix test-,$(PROGRAMS))
 
 help:
@@ -67,7 +67,11 @@ book-check: deps test-programs
 	@echo "== book"
 	@$(MAKE) --no-print-directory -C book check
 
-test: test-programs book-check
+test-snapshots:
+	@echo "== chapter snapshots"
+	@python3 $(ROOT)/tools/check-snapshots.py
+
+test: test-programs book-check test-snapshots
 	@if [ -f tools/grade/grade.mk ]; then echo "== grading invariants"; \
 	    $(MAKE) --no-print-directory test-grading; fi
 	@echo "make test: everything passed"

@@ -38,19 +38,36 @@ def wait_for_change(folder, before, interval, use_inotify):
     """Return once the snapshot differs from `before`; returns the new one."""
     while True:
         if use_inotify:
-            # Wakes on any event (or after a minute, as a safety net); the
-            # snapshot then tells whether a file that matters changed.
-            subprocess.run(["inotifywait", "-qq", "-r", "-t", "60", "-e",
-                            "close_write,moved_to,moved_from,create,delete", "--exclude",
-                            r"(/build/|/\.git/)", str(folder)],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-            time.sleep(0.2)  # let an editor finish writing
+            inotify_wait(folder, before)
         else:
             time.sleep(interval)
         now = snapshot(folder)
         if now != before:
             return now
+
+
+def inotify_wait(folder, before):
+    """Block until something happens in folder (or a minute passes, as a
+    safety net). The watches are set up before the files are compared with
+    `before`, so a change made while grading is never missed."""
+    proc = subprocess.Popen(["inotifywait", "-r", "-t", "60", "-e",
+                             "close_write,moved_to,moved_from,create,delete", "--exclude",
+                             r"(/build/|/\.git/)", str(folder)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stderr:
+            if "Watches established" in line:
+                break
+        if snapshot(folder) != before:
+            return
+        proc.wait()
+        time.sleep(0.2)  # let an editor finish writing
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stderr.close()
 
 
 def show(rep, folder, root):

@@ -9,6 +9,7 @@
 #include "interrupts.h"
 #include "keyboard.h"
 #include "kprintf.h"
+#include "kstring.h"
 #include "ktest.h"
 #include "mem.h"
 #include "pit.h"
@@ -254,4 +255,19 @@ KTEST(demo_echoes_keys_and_reports_unknown_scancodes)
     KTEST_ASSERT(screen_contains("hi"));
     KTEST_ASSERT(screen_contains("keyboard: unknown scancode 0xe0 0x5f ignored"));
     KTEST_ASSERT(screen_contains("A"));
+}
+
+KTEST(string_functions)
+{
+    char buf[32] = "0123456789";
+    memmove(buf + 2, buf, 8); // overlapping, forwards
+    KTEST_ASSERT(memcmp(buf, "0101234567", 10) == 0);
+    memmove(buf, buf + 2, 8); // overlapping, backwards
+    KTEST_ASSERT(memcmp(buf, "0123456767", 10) == 0);
+    memset(buf, 'x', 4);
+    KTEST_ASSERT(memcmp(buf, "xxxx456767", 10) == 0);
+    memcpy(buf + 20, "abc", 4);
+    KTEST_ASSERT_EQ(strlen(buf + 20), 3);
+    KTEST_ASSERT(memcmp("abd", "abc", 3) > 0);
+    KTEST_ASSERT(memcmp("abc", "abd", 3) < 0);
 }
