@@ -3,8 +3,8 @@
 # kernel-base/build.mk may include it too: the guard makes that harmless.
 ifndef GRADE_CHAPTER_MK
 GRADE_CHAPTER_MK := $(lastword $(MAKEFILE_LIST))
-GRADE_PY := $(PYTHON) $(patsubst %/,%,$(dir $(GRADE_CHAPTER_MK)))/grade.py
 PYTHON ?= python3
+GRADE_PY := $(PYTHON) $(patsubst %/,%,$(dir $(GRADE_CHAPTER_MK)))/grade.py
 
 # SEED=n repeats a run's random inputs; GRADE_TIMEOUT=s per test; GRADE_JOBS=n.
 GRADE_OPTS = $(if $(ROOT),--root $(ROOT)) $(if $(SEED),--seed $(SEED)) \

@@ -29,15 +29,20 @@ def find_chapter(root, chapters, ch):
     folders = chapter_list(root, chapters)
     want = ch.strip().rstrip("/")
     for folder in folders:
-        name = folder.name
-        number = name.split("-", 1)[0]
-        if want in (name, str(folder), str(folder.relative_to(root)) if folder.is_relative_to(root)
-                    else None):
+        number = folder.name.split("-", 1)[0]
+        if want in (folder.name, str(folder), ch_relative(folder, root)):
             return folder
         if want.isdigit() and number.isdigit() and int(want) == int(number):
             return folder
     known = ", ".join(f.name for f in folders) or "none yet"
     raise UsageError(f"no chapter '{ch}' (chapters: {known})")
+
+
+def ch_relative(folder, root):
+    try:
+        return str(Path(folder).resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        return None
 
 
 def has_exercises(folder):

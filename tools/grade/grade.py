@@ -109,7 +109,8 @@ def cmd_start(args):
         print(f"Your previous folder is kept as {ch_mod.display_path(backup, root)}")
     print(f"Starter for chapter {chapter.name} written to {shown}: exercises {', '.join(ids)}.")
     print(f"  cd {shown} && make run      boots it (each exercise panics until it is done)")
-    print(f"  cd {shown} && make grade    grades it (or: make grade CH={args.ch} from the top)")
+    again = f"DIR={shown}" if args.dir else f"CH={args.ch}"
+    print(f"  cd {shown} && make grade    grades it (or: make grade {again} from the top)")
     return 0
 
 

@@ -40,9 +40,12 @@ def run(cmd, cwd=None, env=None, timeout=None, cap=OUTPUT_CAP):
     """Run cmd with stdout+stderr captured (the first `cap` bytes kept) and
     the whole process group killed after `timeout` seconds."""
     start = time.monotonic()
-    proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    try:
+        proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    except OSError as e:
+        return Completed(127, f"cannot run {cmd[0]}: {e.strerror}", False, 0.0)
     kept = bytearray()
 
     def drain():

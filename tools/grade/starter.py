@@ -75,7 +75,8 @@ def make_starter(root, chapter, dest, force=False):
 
 
 def _id_key(ex_id):
-    return [int(p) if p.isdigit() else p for p in re.split(r"[.]", ex_id)]
+    """1.2 before 1.10; a letter suffix (1.2a) after its number."""
+    return [(int(re.match(r"\d*", p).group() or 0), p) for p in ex_id.split(".")]
 
 
 def copy_reference(root, chapter, dest):

@@ -3,6 +3,7 @@ for a source file to change, and again. inotifywait (Debian's
 inotify-tools) when it is there, else a look at the files every second."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -50,9 +51,10 @@ def inotify_wait(folder, before):
     """Block until something happens in folder (or a minute passes, as a
     safety net). The watches are set up before the files are compared with
     `before`, so a change made while grading is never missed."""
+    top = re.sub(r"([.\[\]()*+?{}|^$\\])", r"\\\1", str(Path(folder).resolve()))
     proc = subprocess.Popen(["inotifywait", "-r", "-t", "60", "-e",
                              "close_write,moved_to,moved_from,create,delete", "--exclude",
-                             r"(/build/|/\.git/)", str(folder)],
+                             f"^{top}/(build|\\.git)(/|$)", str(Path(folder).resolve())],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     try:

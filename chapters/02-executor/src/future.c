@@ -28,6 +28,7 @@ enum poll future_poll(struct future *f, struct context *cx)
 }
 // endregion: future_poll
 
+// region: waker_noop
 static struct waker noop_clone(const void *data);
 static void noop(const void *data) { (void)data; }
 
@@ -41,3 +42,4 @@ static const struct waker_vtable noop_vtable = {
 static struct waker noop_clone(const void *data) { return (struct waker){data, &noop_vtable}; }
 
 struct waker waker_noop(void) { return (struct waker){NULL, &noop_vtable}; }
+// endregion: waker_noop

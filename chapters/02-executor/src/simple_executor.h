@@ -24,7 +24,8 @@ bool simple_executor_spawn(struct simple_executor *ex, const struct future *futu
                            void (*drop)(struct future *));
 
 // spawn for a future variable: SIMPLE_EXECUTOR_SPAWN(&ex, &my_future, NULL).
-#define SIMPLE_EXECUTOR_SPAWN(ex, fut, drop) simple_executor_spawn(ex, &(fut)->base, sizeof *(fut), drop)
+#define SIMPLE_EXECUTOR_SPAWN(ex, fut, drop)                                                       \
+    simple_executor_spawn(ex, &(fut)->base, sizeof *(fut), drop)
 
 // Polls queued tasks in FIFO order until none is left: a ready task is freed,
 // a pending one goes to the back of the queue. Task context; returns only

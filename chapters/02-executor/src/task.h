@@ -22,7 +22,10 @@ struct task {
 // Returns NULL, having allocated nothing, if memory runs out. Task context.
 struct task *task_new(const struct future *future, size_t size, void (*drop)(struct future *));
 
-static inline struct future *task_future(struct task *task) { return (struct future *)task->future; }
+static inline struct future *task_future(struct task *task)
+{
+    return (struct future *)task->future;
+}
 
 // Frees the task: first what its future owns (drop), then the task and the
 // future in it. Task context.

@@ -14,7 +14,11 @@ static uint64_t step;
 static uint64_t running_now(void) { return clock_now += step; }
 
 static unsigned long wakes;
-static void wake(const void *d) { (void)d; wakes++; }
+static void wake(const void *d)
+{
+    (void)d;
+    wakes++;
+}
 static struct waker clone(const void *d);
 static const struct waker_vtable counting = {clone, wake, wake, wake};
 static struct waker clone(const void *d) { return (struct waker){d, &counting}; }

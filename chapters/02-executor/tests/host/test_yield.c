@@ -7,8 +7,16 @@
 TestSuite(yield, .timeout = 10);
 
 static unsigned long wakes, by_ref;
-static void wake(const void *d) { (void)d; wakes++; }
-static void wake_by_ref(const void *d) { (void)d; by_ref++; }
+static void wake(const void *d)
+{
+    (void)d;
+    wakes++;
+}
+static void wake_by_ref(const void *d)
+{
+    (void)d;
+    by_ref++;
+}
 static void drop(const void *d) { (void)d; }
 static struct waker clone(const void *d);
 static const struct waker_vtable counting = {clone, wake, wake_by_ref, drop};
