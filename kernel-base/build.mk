@@ -107,3 +107,6 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(KERNEL_OBJS:.o=.d) $(HOST_OBJS:.o=.d)
+
+# `make grade` and `make watch` inside a chapter folder.
+-include $(TOOLS)/grade/chapter.mk
