@@ -11,3 +11,16 @@ uint64_t test_seed(void);
 uint64_t test_random(void);
 // Uniform in [low, high].
 long test_random_range(long low, long high);
+
+// cr_assert_eq for integers that also says what it got, so a failing
+// exercise reads "ex.polls is 5, expected 6": ASSERT_EQ(actual, expected)
+// or ASSERT_EQ(actual, expected, "context %d", n). Include it after
+// <criterion/criterion.h>.
+#define ASSERT_EQ(actual, expected, ...) ASSERT_EQ_(actual, expected, "" __VA_ARGS__)
+#define ASSERT_EQ_(actual, expected, fmt, ...)                                                     \
+    do {                                                                                           \
+        long long actual_ = (long long)(actual), expected_ = (long long)(expected);                \
+        if (actual_ != expected_)                                                                  \
+            cr_assert_fail("%s is %lld, expected %lld. " fmt, #actual, actual_, expected_,         \
+                           ##__VA_ARGS__);                                                         \
+    } while (0)

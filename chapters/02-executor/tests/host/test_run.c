@@ -69,7 +69,7 @@ Test(executor, empty_executor_returns_at_once)
     struct simple_executor ex;
     setup(&ex);
     simple_executor_run(&ex);
-    cr_assert_eq(ex.polls, 0);
+    ASSERT_EQ(ex.polls, 0);
     cr_assert_str_eq(trace, "");
 }
 
@@ -93,8 +93,8 @@ Test(run, pending_tasks_take_turns)
     add_task(&ex, "c", 0);
     simple_executor_run(&ex);
     cr_assert_str_eq(trace, "a b c a b a");
-    cr_assert_eq(ex.polls, 6);
-    cr_assert_eq(ex.completed, 3);
+    ASSERT_EQ(ex.polls, 6);
+    ASSERT_EQ(ex.completed, 3);
 }
 
 // Random numbers of turns: the trace must be exact round robin.
@@ -132,7 +132,7 @@ Test(run, a_task_ready_at_once_is_polled_exactly_once)
     add_task(&ex, "once", 0);
     simple_executor_run(&ex);
     cr_assert_str_eq(trace, "once");
-    cr_assert_eq(ex.polls, 1);
+    ASSERT_EQ(ex.polls, 1);
 }
 
 Test(run, finished_tasks_are_freed_with_what_they_own)
@@ -142,12 +142,12 @@ Test(run, finished_tasks_are_freed_with_what_they_own)
     int n = (int)test_random_range(1, 50);
     for (int i = 0; i < n; i++)
         add_task(&ex, "t", (int)test_random_range(0, 3));
-    cr_assert_eq(mem_stats().live_allocations, (size_t)n);
+    ASSERT_EQ(mem_stats().live_allocations, (size_t)n);
     simple_executor_run(&ex);
-    cr_assert_eq(drops, n, "drop called once per task");
-    cr_assert_eq(ex.completed, (unsigned long)n);
-    cr_assert_eq(mem_stats().live_allocations, 0, "every task freed");
-    cr_assert_eq(mem_stats().bytes_in_use, 0);
+    ASSERT_EQ(drops, n, "drop called once per task");
+    ASSERT_EQ(ex.completed, (unsigned long)n);
+    ASSERT_EQ(mem_stats().live_allocations, 0, "every task freed");
+    ASSERT_EQ(mem_stats().bytes_in_use, 0);
 }
 
 Test(run, ten_thousand_tasks)
@@ -157,9 +157,9 @@ Test(run, ten_thousand_tasks)
     for (int i = 0; i < 10000; i++)
         add_task(&ex, "", i % 3);
     simple_executor_run(&ex);
-    cr_assert_eq(ex.completed, 10000);
-    cr_assert_eq(ex.polls, 10000 + 3333 * 1 + 3333 * 2);
-    cr_assert_eq(mem_stats().live_allocations, 0);
+    ASSERT_EQ(ex.completed, 10000);
+    ASSERT_EQ(ex.polls, 10000 + 3333 * 1 + 3333 * 2);
+    ASSERT_EQ(mem_stats().live_allocations, 0);
 }
 
 // The loop allocates nothing per poll: the only allocations are the tasks.
@@ -171,6 +171,6 @@ Test(run, polling_allocates_nothing)
     add_task(&ex, "b", 100);
     size_t total = mem_stats().total_allocations;
     simple_executor_run(&ex);
-    cr_assert_eq(mem_stats().total_allocations, total);
-    cr_assert_eq(ex.polls, 202);
+    ASSERT_EQ(mem_stats().total_allocations, total);
+    ASSERT_EQ(ex.polls, 202);
 }

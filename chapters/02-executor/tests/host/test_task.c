@@ -31,13 +31,13 @@ Test(task, moves_the_future_to_the_heap)
         struct mem_stats before = mem_stats();
         struct task *t = task_new(&c.base, sizeof c, count_drop);
         cr_assert_not_null(t);
-        cr_assert_eq(mem_stats().live_allocations, before.live_allocations + 1, "one allocation");
+        ASSERT_EQ(mem_stats().live_allocations, before.live_allocations + 1, "one allocation");
         cr_assert_geq(mem_stats().bytes_in_use - before.bytes_in_use, sizeof *t + sizeof c);
-        cr_assert_eq((uintptr_t)task_future(t) % 16, 0, "the future is 16-byte aligned");
+        ASSERT_EQ((uintptr_t)task_future(t) % 16, 0, "the future is 16-byte aligned");
         cr_assert_neq((void *)task_future(t), (void *)&c.base, "a copy, not the original");
-        cr_assert_eq(memcmp(t->future, &c, sizeof c), 0, "byte for byte the fresh future");
-        cr_assert_eq(t->size, sizeof c);
-        cr_assert_eq(t->drop, count_drop);
+        ASSERT_EQ(memcmp(t->future, &c, sizeof c), 0, "byte for byte the fresh future");
+        ASSERT_EQ(t->size, sizeof c);
+        ASSERT_EQ(t->drop, count_drop);
         cr_assert_null(t->next);
         // The copy works where it now lives.
         struct waker w = waker_noop();
@@ -45,7 +45,7 @@ Test(task, moves_the_future_to_the_heap)
         struct countdown *moved = (struct countdown *)task_future(t);
         while (future_poll(&moved->base, &cx) == POLL_PENDING)
             ;
-        cr_assert_eq(moved->output, value);
+        ASSERT_EQ(moved->output, value);
         kfree(t);
     }
 }
@@ -58,8 +58,8 @@ Test(task, allocation_failure_returns_null_and_leaks_nothing)
     mem_inject_failure(0);
     cr_assert_null(task_new(&r.base, sizeof r, NULL));
     mem_inject_failure(-1);
-    cr_assert_eq(mem_stats().live_allocations, before.live_allocations);
-    cr_assert_eq(mem_stats().failed_allocations, before.failed_allocations + 1);
+    ASSERT_EQ(mem_stats().live_allocations, before.live_allocations);
+    ASSERT_EQ(mem_stats().failed_allocations, before.failed_allocations + 1);
 }
 
 Test(spawn, queues_tasks_in_order)
@@ -72,13 +72,13 @@ Test(spawn, queues_tasks_in_order)
         ready_init(&r, i);
         cr_assert(SIMPLE_EXECUTOR_SPAWN(&ex, &r, NULL));
     }
-    cr_assert_eq(ex.queue.length, (size_t)n);
+    ASSERT_EQ(ex.queue.length, (size_t)n);
     for (int i = 0; i < n; i++) {
         struct task *t = task_queue_pop(&ex.queue);
-        cr_assert_eq(((struct ready *)task_future(t))->output, i, "spawned in order");
+        ASSERT_EQ(((struct ready *)task_future(t))->output, i, "spawned in order");
         task_free(t);
     }
-    cr_assert_eq(mem_stats().live_allocations, 0);
+    ASSERT_EQ(mem_stats().live_allocations, 0);
 }
 
 Test(spawn, under_allocation_failure_reports_and_keeps_what_was_queued)
@@ -95,13 +95,13 @@ Test(spawn, under_allocation_failure_reports_and_keeps_what_was_queued)
             spawned++;
     }
     mem_inject_failure(-1);
-    cr_assert_eq(spawned, ok, "%ld spawns succeed before the heap runs out", ok);
-    cr_assert_eq(ex.queue.length, (size_t)ok);
-    cr_assert_eq(mem_stats().live_allocations, (size_t)ok, "a failed spawn allocates nothing");
+    ASSERT_EQ(spawned, ok, "%ld spawns succeed before the heap runs out", ok);
+    ASSERT_EQ(ex.queue.length, (size_t)ok);
+    ASSERT_EQ(mem_stats().live_allocations, (size_t)ok, "a failed spawn allocates nothing");
     struct task *t;
     while ((t = task_queue_pop(&ex.queue)))
         task_free(t);
-    cr_assert_eq(mem_stats().live_allocations, 0);
+    ASSERT_EQ(mem_stats().live_allocations, 0);
 }
 
 Test(pinning, spawning_a_polled_future_is_refused, .signal = SIGABRT)
@@ -122,6 +122,6 @@ Test(task_free, calls_drop_then_frees, .timeout = 10)
     struct task *t = task_new(&r.base, sizeof r, count_drop);
     cr_assert_not_null(t);
     task_free(t);
-    cr_assert_eq(drops, 1);
-    cr_assert_eq(mem_stats().live_allocations, 0);
+    ASSERT_EQ(drops, 1);
+    ASSERT_EQ(mem_stats().live_allocations, 0);
 }

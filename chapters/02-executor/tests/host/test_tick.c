@@ -34,13 +34,13 @@ Test(tick, ready_exactly_when_the_clock_reaches_the_target)
         struct context cx = {&w};
         wakes = 0;
         for (uint64_t i = 0; i < wait; i++) {
-            cr_assert_eq(future_poll(&t.base, &cx), POLL_PENDING, "%llu ticks early",
-                         (unsigned long long)(wait - i));
+            ASSERT_EQ(future_poll(&t.base, &cx), POLL_PENDING, "%llu ticks early",
+                      (unsigned long long)(wait - i));
             clock_now++;
         }
-        cr_assert_eq(future_poll(&t.base, &cx), POLL_READY);
-        cr_assert_eq(t.polls, wait + 1);
-        cr_assert_eq(wakes, wait, "each pending poll asks to be polled again");
+        ASSERT_EQ(future_poll(&t.base, &cx), POLL_READY);
+        ASSERT_EQ(t.polls, wait + 1);
+        ASSERT_EQ(wakes, wait, "each pending poll asks to be polled again");
     }
 }
 
@@ -51,8 +51,8 @@ Test(tick, a_target_in_the_past_is_ready_at_once)
     tick_wait_init(&t, fake_now, clock_now - (uint64_t)test_random_range(0, 99));
     struct waker w = waker_noop();
     struct context cx = {&w};
-    cr_assert_eq(future_poll(&t.base, &cx), POLL_READY);
-    cr_assert_eq(t.polls, 1);
+    ASSERT_EQ(future_poll(&t.base, &cx), POLL_READY);
+    ASSERT_EQ(t.polls, 1);
 }
 
 Test(tick, counts_every_poll_while_the_clock_runs)
@@ -67,7 +67,7 @@ Test(tick, counts_every_poll_while_the_clock_runs)
     unsigned long polls = 1;
     while (future_poll(&t.base, &cx) == POLL_PENDING)
         polls++;
-    cr_assert_eq(t.polls, polls);
-    cr_assert_eq(polls, (target + step - 1) / step, "target %llu step %llu",
-                 (unsigned long long)target, (unsigned long long)step);
+    ASSERT_EQ(t.polls, polls);
+    ASSERT_EQ(polls, (target + step - 1) / step, "target %llu step %llu",
+              (unsigned long long)target, (unsigned long long)step);
 }

@@ -29,11 +29,11 @@ Test(yield, pending_once_then_ready)
     struct waker w = {NULL, &counting};
     struct context cx = {&w};
     by_ref = wakes = 0;
-    cr_assert_eq(future_poll(&y.base, &cx), POLL_PENDING);
-    cr_assert_eq(by_ref, 1, "a yield wakes itself by reference");
-    cr_assert_eq(wakes, 0, "and does not consume the borrowed waker");
-    cr_assert_eq(future_poll(&y.base, &cx), POLL_READY);
-    cr_assert_eq(by_ref, 1);
+    ASSERT_EQ(future_poll(&y.base, &cx), POLL_PENDING);
+    ASSERT_EQ(by_ref, 1, "a yield wakes itself by reference");
+    ASSERT_EQ(wakes, 0, "and does not consume the borrowed waker");
+    ASSERT_EQ(future_poll(&y.base, &cx), POLL_READY);
+    ASSERT_EQ(by_ref, 1);
 }
 
 // A chain of yields, each a fresh future: every one yields exactly once.
@@ -50,6 +50,6 @@ Test(yield, each_fresh_yield_yields_once)
         while (future_poll(&y.base, &cx) == POLL_PENDING)
             pending++;
     }
-    cr_assert_eq(pending, n);
-    cr_assert_eq(by_ref, (unsigned long)n);
+    ASSERT_EQ(pending, n);
+    ASSERT_EQ(by_ref, (unsigned long)n);
 }
