@@ -2,7 +2,6 @@
 // (16-byte alignment, no allocation in interrupt context, size 0 is NULL).
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cpu.h"
 #ifdef __SANITIZE_ADDRESS__
@@ -42,16 +41,6 @@ void *kmalloc(size_t size)
     stats.total_allocations++;
     stats.bytes_in_use += size;
     return h + 1;
-}
-
-void *kcalloc(size_t count, size_t size)
-{
-    if (size && count > SIZE_MAX / size)
-        return NULL;
-    void *p = kmalloc(count * size);
-    if (p)
-        memset(p, 0, count * size);
-    return p;
 }
 
 void kfree(void *ptr)

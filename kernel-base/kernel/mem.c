@@ -40,17 +40,6 @@ void *kmalloc(size_t size)
     return p;
 }
 
-void *kcalloc(size_t count, size_t size)
-{
-    if (size && count > (size_t)-1 / size)
-        return 0;
-    char *p = kmalloc(count * size);
-    if (p)
-        for (size_t i = 0; i < count * size; i++)
-            p[i] = 0;
-    return p;
-}
-
 void kfree(void *ptr)
 {
     if (!ptr)
