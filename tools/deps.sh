@@ -18,6 +18,10 @@ need_run() {
     command -v make >/dev/null || add make
     command -v objcopy >/dev/null || add binutils
     command -v qemu-system-x86_64 >/dev/null || add qemu-system-x86
+    # On a desktop, make run opens a window: QEMU's GTK display is a separate package.
+    if [ -n "${DISPLAY:-}" ] && ! ls /usr/lib/*/qemu/ui-gtk.so >/dev/null 2>&1; then
+        add qemu-system-gui
+    fi
 }
 
 for what in "$@"; do
