@@ -92,7 +92,11 @@ _start:
 // endregion: enter_long_mode
 
 .code64
+// The first 64-bit code: for a debugger, the outermost frame (nothing called it).
+.cfi_sections .debug_frame
 long_mode:
+    .cfi_startproc
+    .cfi_undefined rip
     mov $0x10, %ax
     mov %ax, %ds
     mov %ax, %es
@@ -106,6 +110,7 @@ long_mode:
 4:  cli
     hlt
     jmp 4b
+    .cfi_endproc
 
 // A minimal GDT to get into 64-bit mode; gdt.c replaces it with one that
 // also has a TSS.
