@@ -34,7 +34,7 @@ HOST_CFLAGS := -std=gnu11 $(WARNINGS) -O1 -g -DHOST -fsanitize=address,undefined
     -fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -I$(KERNEL_BASE)/host -MMD -MP
 HOST_LDLIBS := -lcriterion
 
-BASE_PORTABLE := $(addprefix $(KERNEL_BASE)/,lib/format.c lib/heap.c lib/kcalloc.c lib/scancode.c)
+BASE_PORTABLE := $(addprefix $(KERNEL_BASE)/,lib/format.c lib/heap.c lib/mem.c lib/scancode.c)
 BASE_KERNEL := $(addprefix $(KERNEL_BASE)/kernel/,boot.S isr.S start.c boot_info.c gdt.c \
     interrupts.c pic.c pit.c keyboard.c serial.c vga.c console.c mem.c panic.c ktest.c string.c)
 BASE_HOST := $(addprefix $(KERNEL_BASE)/host/,simcpu.c mem.c console.c panic.c testing.c)

@@ -14,24 +14,6 @@
 
 static struct scancode_decoder decoder = {0}; // owned by the keyboard IRQ
 
-static bool is_modifier(enum key_code key)
-{
-    switch (key) {
-    case KEY_LEFT_SHIFT:
-    case KEY_RIGHT_SHIFT:
-    case KEY_LEFT_CTRL:
-    case KEY_RIGHT_CTRL:
-    case KEY_LEFT_ALT:
-    case KEY_RIGHT_ALT:
-    case KEY_LEFT_GUI:
-    case KEY_RIGHT_GUI:
-    case KEY_CAPS_LOCK:
-    case KEY_NUM_LOCK:
-    case KEY_SCROLL_LOCK: return true;
-    default: return false;
-    }
-}
-
 // region: echo_in_irq
 // Runs in interrupt context, for every byte the keyboard sends.
 void demo_echo_key(uint8_t byte)
@@ -41,7 +23,7 @@ void demo_echo_key(uint8_t byte)
     case SCANCODE_KEY:
         if (event.pressed && event.codepoint && event.codepoint < 0x80)
             kprintf("%c", (char)event.codepoint);
-        else if (event.pressed && !event.codepoint && !is_modifier(event.key))
+        else if (event.pressed && !event.codepoint && !scancode_key_modifier(event.key))
             kprintf("[%s]", scancode_key_name(event.key));
         break;
     case SCANCODE_UNKNOWN:

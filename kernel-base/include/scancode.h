@@ -203,6 +203,10 @@ enum scancode_status scancode_decoder_feed(struct scancode_decoder *dec, uint8_t
                                            struct key_event *ev)
     __attribute__((warn_unused_result));
 
+// The enum key_modifier bit a key holds down or toggles (Shift, Ctrl, Alt,
+// the locks), or 0 for every other key.
+uint16_t scancode_key_modifier(enum key_code key);
+
 // A printable name for a key, e.g. "A", "7", "F1", "ArrowUp", "NumpadEnter",
 // "Pause". Names follow the W3C KeyboardEvent.code values, except that letter
 // and digit keys are just the character. A static string; "None" for KEY_NONE

@@ -122,8 +122,8 @@ void scancode_decoder_init(struct scancode_decoder *dec)
     dec->locks_held = 0;
 }
 
-// The modifier bit a key holds down or toggles, or 0.
-static uint16_t modifier_bit(enum key_code key)
+// The modifier bit of a key (scancode.h).
+uint16_t scancode_key_modifier(enum key_code key)
 {
     switch (key) {
     case KEY_LEFT_SHIFT: return KEY_MOD_LEFT_SHIFT;
@@ -164,7 +164,7 @@ static enum scancode_status decode_key(struct scancode_decoder *dec, enum key_co
     if (key == KEY_NONE)
         return SCANCODE_UNKNOWN;
 
-    uint16_t bit = modifier_bit(key);
+    uint16_t bit = scancode_key_modifier(key);
     if (bit & (KEY_MOD_CAPS_LOCK | KEY_MOD_NUM_LOCK | KEY_MOD_SCROLL_LOCK)) {
         // A held key repeats its make code; only the first one toggles.
         if (pressed && !(dec->locks_held & bit))

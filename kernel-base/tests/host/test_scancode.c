@@ -1,11 +1,8 @@
 // Host tests for the scancode set 1 decoder (lib/scancode.c).
 #include <criterion/criterion.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 #include "scancode.h"
+#include "testing.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -636,35 +633,13 @@ Test(scancode, every_byte_in_every_state)
     }
 }
 
-// A small, seedable generator, so a failing run can be repeated exactly.
-static uint64_t rng_state;
-
-static uint32_t rng_next(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state >> 32;
-}
-
-// Seed from $TEST_SEED if set, else from the clock; printed either way.
-static void rng_seed(const char *test)
-{
-    const char *env = getenv("TEST_SEED");
-    uint64_t seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL);
-    fprintf(stderr, "%s: seed %llu (rerun with TEST_SEED=%llu)\n", test,
-            (unsigned long long)seed, (unsigned long long)seed);
-    rng_state = seed * 0x9E3779B97F4A7C15ull | 1; // xorshift must not start at 0
-}
-
 Test(scancode, random_bytes)
 {
-    rng_seed("random_bytes");
     struct scancode_decoder dec;
     scancode_decoder_init(&dec);
     for (int i = 0; i < 300000; i++) {
         struct key_event ev;
-        uint8_t byte = rng_next();
+        uint8_t byte = (uint8_t)test_random();
         enum scancode_status status = scancode_decoder_feed(&dec, byte, &ev);
         check_sane(status, &ev, byte);
     }
@@ -675,13 +650,12 @@ Test(scancode, random_bytes)
 // to exactly one event per sequence.
 Test(scancode, random_key_sequences)
 {
-    rng_seed("random_key_sequences");
     struct scancode_decoder dec;
     scancode_decoder_init(&dec);
     numlock_on(&dec);
     for (int i = 0; i < 100000; i++) {
-        size_t k = rng_next() % (ARRAY_SIZE(all_keys) + 2);
-        bool pressed = rng_next() & 1;
+        size_t k = test_random() % (ARRAY_SIZE(all_keys) + 2);
+        bool pressed = test_random() & 1;
         struct key_event ev;
         if (k == ARRAY_SIZE(all_keys)) {
             ev = pressed ? KEY(&dec, 0xE1, 0x1D, 0x45) : KEY(&dec, 0xE1, 0x9D, 0xC5);
@@ -699,4 +673,21 @@ Test(scancode, random_key_sequences)
         cr_assert_eq(ev.pressed, pressed);
         cr_assert(ev.mods & KEY_MOD_NUM_LOCK);
     }
+}
+
+Test(scancode, key_modifier_names_the_bit_each_modifier_key_sets)
+{
+    cr_assert_eq(scancode_key_modifier(KEY_LEFT_SHIFT), KEY_MOD_LEFT_SHIFT);
+    cr_assert_eq(scancode_key_modifier(KEY_RIGHT_CTRL), KEY_MOD_RIGHT_CTRL);
+    cr_assert_eq(scancode_key_modifier(KEY_RIGHT_ALT), KEY_MOD_RIGHT_ALT);
+    cr_assert_eq(scancode_key_modifier(KEY_CAPS_LOCK), KEY_MOD_CAPS_LOCK);
+    cr_assert_eq(scancode_key_modifier(KEY_NUM_LOCK), KEY_MOD_NUM_LOCK);
+    // Every key whose bit is set in mods after a press is a modifier key.
+    for (int key = KEY_NONE; key < KEY_COUNT; key++) {
+        uint16_t bit = scancode_key_modifier((enum key_code)key);
+        cr_assert(bit == 0 || (bit & (bit - 1)) == 0, "%s: one bit at most",
+                  scancode_key_name((enum key_code)key));
+    }
+    cr_assert_eq(scancode_key_modifier(KEY_A), 0);
+    cr_assert_eq(scancode_key_modifier(KEY_LEFT_GUI), 0, "GUI keys are not tracked in mods");
 }

@@ -173,6 +173,19 @@ KTEST(pit_ticks_advance)
     KTEST_ASSERT_EQ(pit_hz(), 100);
 }
 
+// Each byte waits for its own IRQ 1: the controller holds one byte at a time.
+static void type_bytes(const uint8_t *bytes, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t irqs = interrupts_count(IRQ_BASE + IRQ_KEYBOARD);
+        keyboard_inject(bytes[i]);
+        uint64_t deadline = pit_ticks() + 50;
+        while (interrupts_count(IRQ_BASE + IRQ_KEYBOARD) == irqs && pit_ticks() < deadline)
+            cpu_halt();
+        KTEST_ASSERT(interrupts_count(IRQ_BASE + IRQ_KEYBOARD) == irqs + 1);
+    }
+}
+
 static uint8_t received[16];
 static _Atomic unsigned received_count;
 
@@ -189,13 +202,7 @@ KTEST(keyboard_bytes_arrive_in_order_through_irq1)
     static const uint8_t bytes[] = {0x1E, 0x9E, 0xE0, 0x48, 0xE0, 0xC8, 0x2A, 0x10};
     keyboard_hook old = keyboard_set_hook(record_byte);
     uint64_t irqs = interrupts_count(IRQ_BASE + IRQ_KEYBOARD);
-    for (unsigned i = 0; i < sizeof bytes; i++) {
-        keyboard_inject(bytes[i]);
-        // Wait for each byte: the controller holds only one.
-        uint64_t deadline = pit_ticks() + 50;
-        while (atomic_load(&received_count) <= i && pit_ticks() < deadline)
-            cpu_halt();
-    }
+    type_bytes(bytes, sizeof bytes);
     keyboard_set_hook(old);
     KTEST_ASSERT_EQ(atomic_load(&received_count), sizeof bytes);
     for (unsigned i = 0; i < sizeof bytes; i++)
@@ -215,17 +222,6 @@ KTEST_PANICS(kmalloc_in_interrupt_context_is_caught, "kmalloc(8) in interrupt co
     keyboard_inject(0x1E);
     for (;;)
         cpu_halt();
-}
-
-static void type_bytes(const uint8_t *bytes, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++) {
-        keyboard_inject(bytes[i]);
-        uint64_t deadline = pit_ticks() + 10;
-        while (pit_ticks() < deadline && interrupts_count(IRQ_BASE + IRQ_KEYBOARD) == 0)
-            cpu_halt();
-        cpu_halt(); // let IRQ 1 run
-    }
 }
 
 static bool screen_contains(const char *text)

@@ -1,6 +1,7 @@
 // Exercise 2.3: the tick future, against a clock the test controls.
 #include <criterion/criterion.h>
 
+#include "tally.h"
 #include "testing.h"
 #include "tick.h"
 
@@ -13,16 +14,6 @@ static uint64_t fake_now(void) { return clock_now; }
 static uint64_t step;
 static uint64_t running_now(void) { return clock_now += step; }
 
-static unsigned long wakes;
-static void wake(const void *d)
-{
-    (void)d;
-    wakes++;
-}
-static struct waker clone(const void *d);
-static const struct waker_vtable counting = {clone, wake, wake, wake};
-static struct waker clone(const void *d) { return (struct waker){d, &counting}; }
-
 Test(tick, ready_exactly_when_the_clock_reaches_the_target)
 {
     for (int trial = 0; trial < 50; trial++) {
@@ -30,9 +21,8 @@ Test(tick, ready_exactly_when_the_clock_reaches_the_target)
         uint64_t wait = (uint64_t)test_random_range(1, 50);
         struct tick_wait t;
         tick_wait_init(&t, fake_now, clock_now + wait);
-        struct waker w = {NULL, &counting};
+        struct waker w = tally_waker();
         struct context cx = {&w};
-        wakes = 0;
         for (uint64_t i = 0; i < wait; i++) {
             ASSERT_EQ(future_poll(&t.base, &cx), POLL_PENDING, "%llu ticks early",
                       (unsigned long long)(wait - i));
@@ -40,7 +30,7 @@ Test(tick, ready_exactly_when_the_clock_reaches_the_target)
         }
         ASSERT_EQ(future_poll(&t.base, &cx), POLL_READY);
         ASSERT_EQ(t.polls, wait + 1);
-        ASSERT_EQ(wakes, wait, "each pending poll asks to be polled again");
+        ASSERT_EQ(tally_counts()->wake_by_refs, wait, "each pending poll asks to be polled again");
     }
 }
 
