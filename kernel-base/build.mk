@@ -23,10 +23,14 @@ CC := gcc
 Q := $(if $(V),,@)
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 INCLUDES := -I$(KERNEL_BASE)/include $(addprefix -I,$(INCLUDE_DIRS))
+# include/ holds the portable interfaces; the kernel's own headers sit beside
+# its code in kernel/, which host builds cannot see: a host test that includes
+# one fails to build.
+KERNEL_INCLUDES := $(INCLUDES) -I$(KERNEL_BASE)/kernel
 
 KERNEL_CFLAGS := -std=gnu11 $(WARNINGS) -O2 -g -ffreestanding -fno-stack-protector \
     -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx -mcmodel=small \
-    -fno-omit-frame-pointer -fno-asynchronous-unwind-tables $(INCLUDES) -MMD -MP
+    -fno-omit-frame-pointer -fno-asynchronous-unwind-tables $(KERNEL_INCLUDES) -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
     -T $(KERNEL_BASE)/linker.ld
 
@@ -34,7 +38,8 @@ HOST_CFLAGS := -std=gnu11 $(WARNINGS) -O1 -g -DHOST -fsanitize=address,undefined
     -fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -I$(KERNEL_BASE)/host -MMD -MP
 HOST_LDLIBS := -lcriterion
 
-BASE_PORTABLE := $(addprefix $(KERNEL_BASE)/,lib/format.c lib/heap.c lib/mem.c lib/scancode.c)
+BASE_PORTABLE := $(addprefix $(KERNEL_BASE)/,lib/kformat.c lib/heap.c lib/irq.c lib/mem.c \
+    lib/scancode.c lib/scancode_keys.c)
 BASE_KERNEL := $(addprefix $(KERNEL_BASE)/kernel/,boot.S isr.S start.c boot_info.c gdt.c \
     interrupts.c pic.c pit.c keyboard.c serial.c vga.c console.c mem.c panic.c ktest.c string.c)
 BASE_HOST := $(addprefix $(KERNEL_BASE)/host/,simcpu.c mem.c console.c panic.c testing.c)
@@ -51,7 +56,7 @@ KERNEL_ELF := $(BUILD)/kernel.elf
 KERNEL_IMAGE := $(BUILD)/kernel32.elf
 HOST_TEST_BIN := $(BUILD)/host-tests
 
-.PHONY: all kernel host-tests test test-host test-qemu run debug clean
+.PHONY: all kernel host-tests test test-host test-qemu run debug clean print-build-files
 all: kernel host-tests
 
 kernel: $(KERNEL_IMAGE)
@@ -88,14 +93,31 @@ $(BUILD)/host/obj/%.o: %
 	$(Q)$(CC) $(HOST_CFLAGS) -c -o $@ $<
 
 # Criterion runs each test in its own process, so a crash fails one test.
-test-host: $(HOST_TEST_BIN)
+test-host: $(HOST_TEST_BIN) check-header-split
 	$(HOST_TEST_BIN) $(CRITERION_FLAGS)
+
+# The split of the headers holds: each kernel-only header fails to compile
+# in a host build, as a host test that includes one would.
+KERNEL_ONLY_HEADERS := $(notdir $(wildcard $(KERNEL_BASE)/kernel/*.h))
+.PHONY: check-header-split
+check-header-split:
+	$(Q)for h in $(KERNEL_ONLY_HEADERS); do \
+	    if echo "#include \"$$h\"" | $(CC) $(filter-out -MMD -MP,$(HOST_CFLAGS)) -fsyntax-only -x c - 2>/dev/null; then \
+	        echo "$$h compiles in a host build: kernel-only headers belong in kernel-base/kernel/"; \
+	        exit 1; fi; done
 
 QEMU_TEST_ARGS := --kernel $(KERNEL_IMAGE) --name $(NAME) $(if $(GOLDEN),--golden $(GOLDEN))
 test-qemu: $(KERNEL_IMAGE)
 	$(PYTHON) $(TOOLS)/qemu-test.py $(QEMU_TEST_ARGS)
 
 test: test-host test-qemu
+
+# What the build uses, for tools/check-snapshots.py: the sources, then the
+# flags that find their headers.
+print-build-files:
+	@echo "sources: $(SOURCES) $(PORTABLE) $(HOST_TESTS) $(KERNEL_TESTS)"
+	@echo "kernel-flags: $(KERNEL_INCLUDES)"
+	@echo "host-flags: -DHOST $(INCLUDES) -I$(KERNEL_BASE)/host"
 
 run: $(KERNEL_IMAGE)
 	@$(TOOLS)/qemu-run.sh $(KERNEL_IMAGE) $(BUILD)/serial.log
@@ -107,6 +129,3 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(KERNEL_OBJS:.o=.d) $(HOST_OBJS:.o=.d)
-
-# `make grade` and `make watch` inside a chapter folder.
--include $(TOOLS)/grade/chapter.mk

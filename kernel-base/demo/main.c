@@ -14,7 +14,6 @@
 
 static struct scancode_decoder decoder = {0}; // owned by the keyboard IRQ
 
-// region: echo_in_irq
 // Runs in interrupt context, for every byte the keyboard sends.
 void demo_echo_key(uint8_t byte)
 {
@@ -35,7 +34,6 @@ void demo_echo_key(uint8_t byte)
     default: break;
     }
 }
-// endregion: echo_in_irq
 
 void kmain(void)
 {

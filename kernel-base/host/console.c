@@ -26,15 +26,13 @@ static void put(char c, void *arg)
 int kvprintf(const char *fmt, va_list args)
 {
     size_t start = length;
-    int n = format(put, NULL, fmt, args);
+    int n = kformat(put, NULL, fmt, args);
     if (getenv("CONSOLE_ECHO") && length >= start)
         fwrite(buffer + start, 1, length - start, stdout);
     return n;
 }
 
 const char *console_output(void) { return buffer; }
-
-size_t console_output_length(void) { return length; }
 
 void console_output_clear(void)
 {

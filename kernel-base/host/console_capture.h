@@ -6,5 +6,4 @@
 // Everything printed since the last clear (NUL-terminated; the oldest output
 // is dropped if it outgrows the buffer).
 const char *console_output(void);
-size_t console_output_length(void);
 void console_output_clear(void);

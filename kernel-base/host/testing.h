@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <string.h>
 
 uint64_t test_seed(void);
 // The next number from a xorshift generator started at test_seed().
@@ -22,5 +23,15 @@ long test_random_range(long low, long high);
         long long actual_ = (long long)(actual), expected_ = (long long)(expected);                \
         if (actual_ != expected_)                                                                  \
             cr_assert_fail("%s is %lld, expected %lld. " fmt, #actual, actual_, expected_,         \
+                           ##__VA_ARGS__);                                                         \
+    } while (0)
+
+// The same for strings: "console_output() is "ab", expected "abc". context".
+#define ASSERT_STR_EQ(actual, expected, ...) ASSERT_STR_EQ_(actual, expected, "" __VA_ARGS__)
+#define ASSERT_STR_EQ_(actual, expected, fmt, ...)                                                 \
+    do {                                                                                           \
+        const char *actual_s_ = (actual), *expected_s_ = (expected);                               \
+        if (strcmp(actual_s_, expected_s_) != 0)                                                   \
+            cr_assert_fail("%s is \"%s\", expected \"%s\". " fmt, #actual, actual_s_, expected_s_, \
                            ##__VA_ARGS__);                                                         \
     } while (0)

@@ -53,31 +53,6 @@ static inline uint64_t cpu_rdtsc(void)
 
 static inline void cpu_interrupt_point(void) {}
 
-static inline void outb(uint16_t port, uint8_t value)
-{
-    __asm__ volatile("outb %0, %1" ::"a"(value), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t value;
-    __asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
-    return value;
-}
-
-static inline void outw(uint16_t port, uint16_t value)
-{
-    __asm__ volatile("outw %0, %1" ::"a"(value), "Nd"(port));
-}
-
-static inline void outl(uint16_t port, uint32_t value)
-{
-    __asm__ volatile("outl %0, %1" ::"a"(value), "Nd"(port));
-}
-
-// A write to an unused port takes about a microsecond: old devices need it.
-static inline void io_wait(void) { outb(0x80, 0); }
-
 #endif
 
 // Disable interrupts and return whether they were enabled, for

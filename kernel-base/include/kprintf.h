@@ -18,4 +18,4 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list args);
 
 // The engine under all of them: calls put(c, arg) for every output character
 // and returns how many there were.
-int format(void (*put)(char c, void *arg), void *arg, const char *fmt, va_list args);
+int kformat(void (*put)(char c, void *arg), void *arg, const char *fmt, va_list args);

@@ -67,8 +67,6 @@ void boot_info_parse(uint32_t magic, uint32_t info_addr)
     }
 }
 
-const char *boot_cmdline(void) { return cmdline; }
-
 static bool is_separator(char c) { return c == ' ' || c == '\0'; }
 
 const char *boot_cmdline_value(const char *key, char *buf, size_t size)
@@ -91,7 +89,7 @@ const char *boot_cmdline_value(const char *key, char *buf, size_t size)
         while (!is_separator(*s))
             s++;
     }
-    return 0;
+    return NULL;
 }
 
 struct memory_region boot_heap_region(void) { return heap_region; }

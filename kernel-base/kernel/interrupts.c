@@ -4,6 +4,8 @@
 #include "boot.h"
 #include "cpu.h"
 #include "gdt.h"
+#include "irq.h"
+#include "katomic.h"
 #include "kprintf.h"
 #include "panic.h"
 #include "pic.h"
@@ -27,11 +29,13 @@ struct idt_pointer {
 extern const uint64_t isr_table[VECTORS]; // isr.S
 
 static struct idt_entry idt[256];
-static void (*irq_handlers[16])(void);
-static uint64_t counts[VECTORS];
-static uint64_t spurious;
-// Depth of nested handlers; task context when 0. Only touched with IF clear.
-static unsigned interrupt_depth;
+// Exceptions taken, per vector (IRQs are counted by irq.c). Written in
+// interrupt context, read anywhere: atomics, relaxed because they only count.
+static _Atomic uint64_t exception_counts[32];
+// Handlers running; 0 in task context. Changed only by interrupt context,
+// which puts it back before it returns, so a relaxed read from task context
+// always sees 0 and one from a handler sees its own depth.
+static _Atomic unsigned interrupt_depth;
 
 static const char *const names[32] = {
     "Divide Error",
@@ -68,8 +72,6 @@ static const char *const names[32] = {
     "Reserved",
 };
 
-const char *exception_name(unsigned vector) { return vector < 32 ? names[vector] : "IRQ"; }
-
 static void idt_set_gate(unsigned vector, uint64_t handler, uint8_t ist)
 {
     idt[vector] = (struct idt_entry){
@@ -82,7 +84,6 @@ static void idt_set_gate(unsigned vector, uint64_t handler, uint8_t ist)
     };
 }
 
-// region: idt_init
 void interrupts_init(void)
 {
     for (unsigned v = 0; v < VECTORS; v++)
@@ -91,20 +92,21 @@ void interrupts_init(void)
     __asm__ volatile("lidt %0" ::"m"(pointer));
     pic_init(IRQ_BASE);
 }
-// endregion: idt_init
 
-void irq_set_handler(unsigned irq, void (*handler)(void))
+void interrupts_set_irq_handler(unsigned irq, irq_handler handler)
 {
-    kassert(irq < 16);
-    irq_handlers[irq] = handler;
+    irq_set_handler(irq, handler); // published before the line is unmasked
     pic_unmask(irq);
 }
 
-uint64_t interrupts_count(unsigned vector) { return vector < VECTORS ? counts[vector] : 0; }
+uint64_t interrupts_count(unsigned vector)
+{
+    if (vector < 32)
+        return katomic_load(&exception_counts[vector], memory_order_relaxed);
+    return vector < VECTORS ? irq_count(vector - IRQ_BASE) : 0;
+}
 
-uint64_t interrupts_spurious_count(void) { return spurious; }
-
-bool cpu_in_interrupt(void) { return interrupt_depth > 0; }
+bool cpu_in_interrupt(void) { return katomic_load(&interrupt_depth, memory_order_relaxed) > 0; }
 
 static uint64_t read_cr2(void)
 {
@@ -126,7 +128,6 @@ static bool in_stack_guard(uint64_t addr)
     return addr >= (uint64_t)stack_guard && addr < (uint64_t)stack_bottom;
 }
 
-// region: exception_report
 static void exception(struct interrupt_frame *f)
 {
     unsigned v = f->vector;
@@ -149,29 +150,28 @@ static void exception(struct interrupt_frame *f)
               (void *)read_cr2());
     panic("%s (vector %u, error code %#lx) at RIP %p", names[v], v, f->error_code, (void *)f->rip);
 }
-// endregion: exception_report
 
 // region: irq_dispatch
 static void irq(unsigned n)
 {
     if (pic_is_spurious(n)) {
-        spurious++;
+        irq_note_spurious();
         return;
     }
-    if (irq_handlers[n])
-        irq_handlers[n]();
+    irq_dispatch(n);
     pic_eoi(n);
 }
 
 void interrupt_dispatch(struct interrupt_frame *frame);
 void interrupt_dispatch(struct interrupt_frame *frame)
 {
-    interrupt_depth++;
-    counts[frame->vector]++;
-    if (frame->vector < 32)
+    katomic_fetch_add(&interrupt_depth, 1, memory_order_relaxed);
+    if (frame->vector < 32) {
+        katomic_fetch_add(&exception_counts[frame->vector], 1, memory_order_relaxed);
         exception(frame);
-    else
+    } else {
         irq(frame->vector - IRQ_BASE);
-    interrupt_depth--;
+    }
+    katomic_fetch_sub(&interrupt_depth, 1, memory_order_relaxed);
 }
 // endregion: irq_dispatch

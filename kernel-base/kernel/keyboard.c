@@ -1,10 +1,9 @@
 // PS/2 keyboard glue: IRQ 1 -> one byte from the i8042 -> the hook.
 #include "keyboard.h"
 
-#include <stdatomic.h>
-
-#include "cpu.h"
 #include "interrupts.h"
+#include "io.h"
+#include "katomic.h"
 
 #define DATA                      0x60
 #define STATUS                    0x64 // read
@@ -13,19 +12,21 @@
 #define STATUS_INPUT_FULL         0x02
 #define CMD_WRITE_KEYBOARD_OUTPUT 0xD2
 
-// Set in task context, read in the IRQ: atomics, so the IRQ sees either the
-// old hook or the new one, never a torn or cached value.
+// The hook is set in task context and read in the IRQ: an atomic, so the IRQ
+// sees the old hook or the new one, never a torn or cached value; release and
+// acquire, so the hook sees what was set up before it was installed. The drop
+// count orders nothing: relaxed.
 static _Atomic(keyboard_hook) hook;
 static _Atomic uint64_t dropped;
 
 static void keyboard_irq(void)
 {
     uint8_t byte = inb(DATA);
-    keyboard_hook h = atomic_load(&hook);
+    keyboard_hook h = katomic_load(&hook, memory_order_acquire);
     if (h)
         h(byte);
     else
-        atomic_fetch_add_explicit(&dropped, 1, memory_order_relaxed);
+        katomic_fetch_add(&dropped, 1, memory_order_relaxed);
 }
 
 void keyboard_init(void)
@@ -33,12 +34,15 @@ void keyboard_init(void)
     // Bytes typed during boot would otherwise hold IRQ 1 back forever.
     while (inb(STATUS) & STATUS_OUTPUT_FULL)
         (void)inb(DATA);
-    irq_set_handler(IRQ_KEYBOARD, keyboard_irq);
+    interrupts_set_irq_handler(IRQ_KEYBOARD, keyboard_irq);
 }
 
-keyboard_hook keyboard_set_hook(keyboard_hook new_hook) { return atomic_exchange(&hook, new_hook); }
+keyboard_hook keyboard_set_hook(keyboard_hook new_hook)
+{
+    return katomic_exchange(&hook, new_hook, memory_order_acq_rel);
+}
 
-uint64_t keyboard_dropped(void) { return atomic_load_explicit(&dropped, memory_order_relaxed); }
+uint64_t keyboard_dropped(void) { return katomic_load(&dropped, memory_order_relaxed); }
 
 static void wait_input_empty(void)
 {

@@ -3,7 +3,10 @@
 
 #include "console.h"
 #include "cpu.h"
+#include "io.h"
+#include "katomic.h"
 #include "kprintf.h"
+#include "pit.h"
 
 extern const struct ktest __start_ktests[], __stop_ktests[]; // linker.ld
 
@@ -13,12 +16,30 @@ static size_t ktest_count(void)
     return ((uintptr_t)__stop_ktests - (uintptr_t)__start_ktests) / sizeof(struct ktest);
 }
 
-static bool active; // in test mode: every panic ends the run with a verdict
-static const struct ktest *current;
+// Set by the runner in task context; read by panic, which may run in an
+// interrupt handler: atomics. Relaxed: one CPU, and nothing else hangs on them.
+static _Atomic bool active; // in test mode: every panic ends the run with a verdict
+static const struct ktest *_Atomic current;
 
-bool ktest_running(void) { return active; }
+bool ktest_running(void) { return katomic_load(&active, memory_order_relaxed); }
 
-void qemu_exit(unsigned code)
+bool ktest_wait_until(bool (*done)(void *arg), void *arg, uint64_t max_ticks)
+{
+    uint64_t deadline = pit_ticks() + max_ticks;
+    // Check with interrupts off, then sti; hlt in one step: an interrupt that
+    // makes done() true after the check is still pending at the sti and ends
+    // the hlt at once. A plain `while (!done()) hlt();` could sleep through it.
+    cpu_interrupts_disable();
+    bool ok;
+    while (!(ok = done(arg)) && pit_ticks() < deadline) {
+        cpu_enable_and_halt();
+        cpu_interrupts_disable();
+    }
+    cpu_interrupts_enable();
+    return ok;
+}
+
+void ktest_qemu_exit(unsigned code)
 {
     outl(0xF4, code);
     for (;;) {
@@ -48,33 +69,32 @@ static bool names_equal(const char *a, const char *b)
 
 void ktest_panicked(const char *message)
 {
-    const struct ktest *t = current;
-    current = 0;
+    const struct ktest *t = katomic_exchange(&current, NULL, memory_order_relaxed);
     if (!t) {
         kprintf("ktest: panic outside any test\n");
-        qemu_exit(KTEST_EXIT_FAILURE);
+        ktest_qemu_exit(KTEST_EXIT_FAILURE);
     }
     if (t->expected_panic && contains(message, t->expected_panic)) {
         kprintf("%s ... ok (panicked as expected)\n", t->name);
-        qemu_exit(KTEST_EXIT_SUCCESS);
+        ktest_qemu_exit(KTEST_EXIT_SUCCESS);
     }
     kprintf("\n%s ... FAILED\n", t->name);
-    qemu_exit(KTEST_EXIT_FAILURE);
+    ktest_qemu_exit(KTEST_EXIT_FAILURE);
 }
 
 static void run_one(const struct ktest *t)
 {
     kprintf("%s ... ", t->name);
     uint64_t written = console_written();
-    current = t;
+    katomic_store(&current, t, memory_order_relaxed);
     t->run();
-    current = 0;
+    katomic_store(&current, NULL, memory_order_relaxed);
     // If the test printed, start a fresh line so the verdict stands alone.
     if (console_written() != written)
         kprintf("\n%s ... ", t->name);
     if (t->expected_panic) {
         kprintf("FAILED (expected a panic containing \"%s\")\n", t->expected_panic);
-        qemu_exit(KTEST_EXIT_FAILURE);
+        ktest_qemu_exit(KTEST_EXIT_FAILURE);
     }
     kprintf("ok\n");
 }
@@ -82,15 +102,15 @@ static void run_one(const struct ktest *t)
 void ktest_main(const char *name)
 {
     unsigned passed = 0;
-    active = true;
+    katomic_store(&active, true, memory_order_relaxed);
     if (*name) {
         for (size_t i = 0; i < ktest_count(); i++)
             if (names_equal(__start_ktests[i].name, name)) {
                 run_one(&__start_ktests[i]);
-                qemu_exit(KTEST_EXIT_SUCCESS);
+                ktest_qemu_exit(KTEST_EXIT_SUCCESS);
             }
         kprintf("ktest: no test named \"%s\"\n", name);
-        qemu_exit(KTEST_EXIT_FAILURE);
+        ktest_qemu_exit(KTEST_EXIT_FAILURE);
     }
     kprintf("ktest: panic tests:");
     for (size_t i = 0; i < ktest_count(); i++)
@@ -103,5 +123,5 @@ void ktest_main(const char *name)
             passed++;
         }
     kprintf("ktest: %u passed, 0 failed\n", passed);
-    qemu_exit(KTEST_EXIT_SUCCESS);
+    ktest_qemu_exit(KTEST_EXIT_SUCCESS);
 }

@@ -3,6 +3,7 @@
 #include "pic.h"
 
 #include "cpu.h"
+#include "io.h"
 
 #define MASTER_CMD   0x20
 #define MASTER_DATA  0x21
@@ -31,12 +32,6 @@ void pic_init(uint8_t base)
     io_wait();
     outb(MASTER_DATA, 0xFF & ~(1 << 2)); // all masked but the cascade
     outb(SLAVE_DATA, 0xFF);
-}
-
-void pic_mask(unsigned irq)
-{
-    uint16_t port = irq < 8 ? MASTER_DATA : SLAVE_DATA;
-    outb(port, inb(port) | (1 << (irq % 8)));
 }
 
 void pic_unmask(unsigned irq)

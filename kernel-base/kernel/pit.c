@@ -2,20 +2,20 @@
 // IRQ 0, and the handler counts it.
 #include "pit.h"
 
-#include <stdatomic.h>
-
-#include "cpu.h"
 #include "interrupts.h"
+#include "io.h"
+#include "katomic.h"
 
 #define PIT_FREQUENCY 1193182u
 #define CHANNEL0      0x40
 #define COMMAND       0x43
 
-// Written only by the IRQ handler, read from anywhere: an atomic counter.
+// Written only by the IRQ handler, read from anywhere: an atomic counter,
+// relaxed because it orders nothing else.
 static _Atomic uint64_t ticks;
-static unsigned rate;
+static unsigned rate; // set before IRQ 0 is unmasked; the handler never reads it
 
-static void pit_irq(void) { atomic_fetch_add_explicit(&ticks, 1, memory_order_relaxed); }
+static void pit_irq(void) { katomic_fetch_add(&ticks, 1, memory_order_relaxed); }
 
 void pit_init(unsigned hz)
 {
@@ -26,9 +26,9 @@ void pit_init(unsigned hz)
     outb(COMMAND, 0x34); // channel 0, low then high byte, mode 2 (rate generator)
     outb(CHANNEL0, divisor & 0xFF);
     outb(CHANNEL0, divisor >> 8);
-    irq_set_handler(IRQ_TIMER, pit_irq);
+    interrupts_set_irq_handler(IRQ_TIMER, pit_irq);
 }
 
 unsigned pit_hz(void) { return rate; }
 
-uint64_t pit_ticks(void) { return atomic_load_explicit(&ticks, memory_order_relaxed); }
+uint64_t pit_ticks(void) { return katomic_load(&ticks, memory_order_relaxed); }

@@ -1,21 +1,42 @@
-// COM1 at 115200 baud, 8 data bits, no parity, one stop bit; output only.
+// COM1 at 115200 baud, 8 data bits, no parity, one stop bit. Output is
+// polled; input raises IRQ 4 once a hook wants it.
+#include "serial.h"
+
 #include <stdbool.h>
 
-#include "console.h"
-#include "cpu.h"
+#include "interrupts.h"
+#include "io.h"
+#include "katomic.h"
 
-#define COM1           0x3F8
-#define LINE_STATUS    (COM1 + 5)
-#define TRANSMIT_EMPTY 0x20
+#define COM1              0x3F8
+#define DATA              COM1
+#define INTERRUPT_ENABLE  (COM1 + 1)
+#define FIFO_CONTROL      (COM1 + 2)
+#define LINE_CONTROL      (COM1 + 3)
+#define MODEM_CONTROL     (COM1 + 4)
+#define LINE_STATUS       (COM1 + 5)
+#define DATA_READY        0x01
+#define TRANSMIT_EMPTY    0x20
+#define IRQ_COM1          4
+#define RECEIVED_DATA_IRQ 0x01
+// DTR and RTS, and OUT2: on a PC, OUT2 connects the UART's interrupt line to
+// the PIC; without it IRQ 4 never fires.
+#define MODEM_DTR_RTS_OUT2 0x0B
+
+// As keyboard.c: the hook is published with release and read with acquire;
+// the drop count orders nothing.
+static _Atomic(serial_hook) hook;
+static _Atomic uint64_t dropped;
 
 void serial_init(void)
 {
-    outb(COM1 + 1, 0x00); // no serial interrupts
-    outb(COM1 + 3, 0x80); // divisor latch on
-    outb(COM1 + 0, 0x01); // divisor 1: 115200 baud
-    outb(COM1 + 1, 0x00);
-    outb(COM1 + 3, 0x03); // 8N1, latch off
-    outb(COM1 + 2, 0xC7); // FIFOs on and cleared
+    outb(INTERRUPT_ENABLE, 0x00); // no interrupts until a hook asks
+    outb(LINE_CONTROL, 0x80);     // divisor latch on
+    outb(DATA, 0x01);             // divisor 1: 115200 baud
+    outb(INTERRUPT_ENABLE, 0x00);
+    outb(LINE_CONTROL, 0x03); // 8N1, latch off
+    outb(FIFO_CONTROL, 0xC7); // FIFOs on and cleared
+    outb(MODEM_CONTROL, MODEM_DTR_RTS_OUT2);
 }
 
 void serial_putc(char c)
@@ -24,5 +45,34 @@ void serial_putc(char c)
         serial_putc('\r');
     while (!(inb(LINE_STATUS) & TRANSMIT_EMPTY))
         ;
-    outb(COM1, (uint8_t)c);
+    outb(DATA, (uint8_t)c);
 }
+
+// Drain the receive FIFO: one interrupt may stand for several bytes.
+static void serial_irq(void)
+{
+    while (inb(LINE_STATUS) & DATA_READY) {
+        uint8_t byte = inb(DATA);
+        serial_hook h = katomic_load(&hook, memory_order_acquire);
+        if (h)
+            h(byte);
+        else
+            katomic_fetch_add(&dropped, 1, memory_order_relaxed);
+    }
+}
+
+serial_hook serial_set_receive_hook(serial_hook new_hook)
+{
+    static bool irq_on; // task context only
+    serial_hook old = katomic_exchange(&hook, new_hook, memory_order_acq_rel);
+    if (!irq_on) {
+        irq_on = true;
+        while (inb(LINE_STATUS) & DATA_READY) // bytes typed during boot
+            (void)inb(DATA);
+        interrupts_set_irq_handler(IRQ_COM1, serial_irq);
+        outb(INTERRUPT_ENABLE, RECEIVED_DATA_IRQ);
+    }
+    return old;
+}
+
+uint64_t serial_dropped(void) { return katomic_load(&dropped, memory_order_relaxed); }

@@ -12,7 +12,6 @@
 
 #define PIT_HZ 100
 
-// region: kernel_entry
 void kernel_entry(uint32_t multiboot_magic, uint32_t multiboot_info)
 {
     console_init(); // first, so everything after can report
@@ -32,4 +31,3 @@ void kernel_entry(uint32_t multiboot_magic, uint32_t multiboot_info)
     for (;;)
         cpu_halt();
 }
-// endregion: kernel_entry

@@ -2,6 +2,7 @@
 // byte; scrolls at the bottom and keeps the hardware cursor after the text.
 #include "console.h"
 #include "cpu.h"
+#include "io.h"
 
 #define BUFFER     ((volatile uint16_t *)0xB8000)
 #define CRTC_INDEX 0x3D4

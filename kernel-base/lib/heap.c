@@ -29,7 +29,7 @@ bool heap_init(struct heap *heap, void *base, size_t size)
 {
     uintptr_t start = align_up((uintptr_t)base);
     uintptr_t end = ((uintptr_t)base + size) & ~(uintptr_t)(HEAP_ALIGN - 1);
-    heap->free_list = 0;
+    heap->free_list = NULL;
     heap->live_allocations = 0;
     heap->bytes_in_use = 0;
     heap->start = heap->end = start;
@@ -38,14 +38,14 @@ bool heap_init(struct heap *heap, void *base, size_t size)
     heap->end = end;
     heap->free_list = (struct heap_free_block *)start;
     heap->free_list->size = end - start - HEADER_SIZE;
-    heap->free_list->next = 0;
+    heap->free_list->next = NULL;
     return true;
 }
 
 void *heap_alloc(struct heap *heap, size_t size)
 {
     if (size == 0 || size > heap->end - heap->start)
-        return 0;
+        return NULL;
     size = align_up(size);
     for (struct heap_free_block **link = &heap->free_list; *link; link = &(*link)->next) {
         struct heap_free_block *block = *link;
@@ -67,7 +67,7 @@ void *heap_alloc(struct heap *heap, size_t size)
         heap->bytes_in_use += header->size;
         return (char *)header + HEADER_SIZE;
     }
-    return 0;
+    return NULL;
 }
 
 static char *block_end(struct heap_free_block *block)
@@ -90,7 +90,7 @@ bool heap_free(struct heap *heap, void *ptr)
     heap->bytes_in_use -= header->size;
 
     struct heap_free_block *block = (void *)header;
-    struct heap_free_block *prev = 0, *next = heap->free_list;
+    struct heap_free_block *prev = NULL, *next = heap->free_list;
     while (next && next < block) {
         prev = next;
         next = next->next;

@@ -1,7 +1,6 @@
 // block_on of block_on.h: a busy loop around future_poll.
 #include "block_on.h"
 
-// region: block_on
 unsigned long block_on(struct future *f)
 {
     struct waker waker = waker_noop();
@@ -11,4 +10,3 @@ unsigned long block_on(struct future *f)
         polls++; // no need to wait for a wake: we poll again anyway
     return polls;
 }
-// endregion: block_on

@@ -1,7 +1,6 @@
 // The join combinator of join.h.
 #include "join.h"
 
-// region: join_poll
 static enum poll join_poll(struct future *f, struct context *cx)
 {
     struct join *self = CONTAINER_OF(f, struct join, base);
@@ -14,7 +13,6 @@ static enum poll join_poll(struct future *f, struct context *cx)
     return self->first_ready && self->second_ready ? POLL_READY : POLL_PENDING;
     // exercise: 1.4 end
 }
-// endregion: join_poll
 
 void join_init(struct join *j, struct future *first, struct future *second)
 {

@@ -3,7 +3,6 @@
 
 void mailbox_init(struct mailbox *box) { *box = (struct mailbox){0}; }
 
-// region: mailbox_send
 bool mailbox_send(struct mailbox *box, int value)
 {
     if (box->full)
@@ -19,7 +18,6 @@ bool mailbox_send(struct mailbox *box, int value)
     }
     return true;
 }
-// endregion: mailbox_send
 
 void mailbox_destroy(struct mailbox *box)
 {
@@ -29,7 +27,6 @@ void mailbox_destroy(struct mailbox *box)
     }
 }
 
-// region: mailbox_receive_poll
 static enum poll mailbox_receive_poll(struct future *f, struct context *cx)
 {
     struct mailbox_receive *self = CONTAINER_OF(f, struct mailbox_receive, base);
@@ -51,7 +48,6 @@ static enum poll mailbox_receive_poll(struct future *f, struct context *cx)
     }
     return POLL_PENDING;
 }
-// endregion: mailbox_receive_poll
 
 void mailbox_receive_init(struct mailbox_receive *r, struct mailbox *box)
 {

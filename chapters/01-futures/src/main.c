@@ -7,7 +7,7 @@
 #include "example.h"
 #include "join.h"
 #include "kprintf.h"
-#include "leaf.h"
+#include "countdown.h"
 #include "panic.h"
 #include "spell.h"
 #include "sum.h"
@@ -44,12 +44,10 @@ static void show_join(void)
     struct join j;
     join_init(&j, &short_one.base, &long_one.base);
     unsigned long polls = block_on(&j.base);
-    kprintf("join(countdown(2), countdown(5)): ready after %lu polls; the countdowns took %u "
-            "and %u\n",
+    kprintf("join(countdown(2), countdown(5)): ready after %lu polls; they took %u and %u\n",
             polls, short_one.polls, long_one.polls);
 }
 
-// region: show_sums
 static void show_sums(void)
 {
     struct sum_machine by_hand;
@@ -64,7 +62,6 @@ static void show_sums(void)
     kprintf("sum(7) by macro: %d after %lu polls; struct sum_async is %zu bytes\n", by_macro.output,
             polls, sizeof by_macro);
 }
-// endregion: show_sums
 
 void kmain(void)
 {

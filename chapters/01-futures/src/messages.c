@@ -4,7 +4,6 @@
 #include "async.h"
 #include "panic.h"
 
-// region: messages_async_poll
 static enum poll messages_async_poll(struct future *f, struct context *cx)
 {
     struct messages_async *self = CONTAINER_OF(f, struct messages_async, base);
@@ -21,7 +20,6 @@ static enum poll messages_async_poll(struct future *f, struct context *cx)
     self->output = self->a + self->receive.output;
     ASYNC_END(self->resume);
 }
-// endregion: messages_async_poll
 
 void messages_async_init(struct messages_async *m, struct mailbox *box, int limit)
 {
@@ -33,7 +31,6 @@ void messages_async_init(struct messages_async *m, struct mailbox *box, int limi
     m->output = 0;
 }
 
-// region: messages_machine_poll
 static enum poll messages_machine_poll(struct future *f, struct context *cx)
 {
     struct messages_machine *self = CONTAINER_OF(f, struct messages_machine, base);
@@ -66,7 +63,6 @@ static enum poll messages_machine_poll(struct future *f, struct context *cx)
     // exercise: 1.3 end
     panic("messages_machine polled in state %d", self->state);
 }
-// endregion: messages_machine_poll
 
 void messages_machine_init(struct messages_machine *m, struct mailbox *box, int limit)
 {

@@ -1,7 +1,6 @@
 // The self-referential spell future of spell.h.
 #include "spell.h"
 
-// region: spell_poll
 static enum poll spell_poll(struct future *f, struct context *cx)
 {
     struct spell *self = CONTAINER_OF(f, struct spell, base);
@@ -17,7 +16,6 @@ static enum poll spell_poll(struct future *f, struct context *cx)
     }
     return POLL_READY;
 }
-// endregion: spell_poll
 
 void spell_init(struct spell *s, const char *word)
 {

@@ -10,7 +10,6 @@ static void f_start(struct countdown *c, int x, unsigned wait) { countdown_init(
 
 static void g_start(struct countdown *c, int a, unsigned wait) { countdown_init(c, wait, 2 * a); }
 
-// region: sum_machine_poll
 static enum poll sum_machine_poll(struct future *f, struct context *cx)
 {
     struct sum_machine *self = CONTAINER_OF(f, struct sum_machine, base);
@@ -37,7 +36,6 @@ static enum poll sum_machine_poll(struct future *f, struct context *cx)
     }
     panic("sum_machine polled in state %d", self->state);
 }
-// endregion: sum_machine_poll
 
 void sum_machine_init(struct sum_machine *s, int x, unsigned wait_f, unsigned wait_g)
 {
@@ -50,7 +48,6 @@ void sum_machine_init(struct sum_machine *s, int x, unsigned wait_f, unsigned wa
     s->output = 0;
 }
 
-// region: sum_async_poll
 static enum poll sum_async_poll(struct future *f, struct context *cx)
 {
     struct sum_async *self = CONTAINER_OF(f, struct sum_async, base);
@@ -63,7 +60,6 @@ static enum poll sum_async_poll(struct future *f, struct context *cx)
     self->output = self->a + self->sub.g.output;
     ASYNC_END(self->resume);
 }
-// endregion: sum_async_poll
 
 void sum_async_init(struct sum_async *s, int x, unsigned wait_f, unsigned wait_g)
 {

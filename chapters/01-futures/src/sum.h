@@ -4,7 +4,7 @@
 #pragma once
 
 #include "future.h"
-#include "leaf.h"
+#include "countdown.h"
 
 // region: sum_async_fn
 // The async function both futures implement, in a C with async and await:

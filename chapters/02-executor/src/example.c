@@ -6,7 +6,6 @@
 
 void async_number(struct ready *out) { ready_init(out, 42); }
 
-// region: example_task_poll
 static enum poll example_task_poll(struct future *f, struct context *cx)
 {
     struct example_task *self = CONTAINER_OF(f, struct example_task, base);
@@ -16,7 +15,6 @@ static enum poll example_task_poll(struct future *f, struct context *cx)
     kprintf("async number: %d\n", self->number.output);
     ASYNC_END(self->resume);
 }
-// endregion: example_task_poll
 
 void example_task_init(struct example_task *t)
 {

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "future.h"
-#include "leaf.h"
+#include "ready.h"
 
 // region: example_fn
 //     async int async_number(void) { return 42; }

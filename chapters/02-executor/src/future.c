@@ -8,7 +8,6 @@ bool future_is_done(const struct future *f) { return f->done; }
 
 bool future_was_moved(const struct future *f) { return f->polled_at && f->polled_at != f; }
 
-// region: future_poll
 enum poll future_poll(struct future *f, struct context *cx)
 {
     if (f->done)
@@ -26,7 +25,6 @@ enum poll future_poll(struct future *f, struct context *cx)
         f->done = true;
     return result;
 }
-// endregion: future_poll
 
 // region: waker_noop
 static struct waker noop_clone(const void *data);

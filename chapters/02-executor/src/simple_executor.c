@@ -3,7 +3,6 @@
 
 void simple_executor_init(struct simple_executor *ex) { *ex = (struct simple_executor){0}; }
 
-// region: spawn
 bool simple_executor_spawn(struct simple_executor *ex, const struct future *future, size_t size,
                            void (*drop)(struct future *))
 {
@@ -13,9 +12,7 @@ bool simple_executor_spawn(struct simple_executor *ex, const struct future *futu
     task_queue_push(&ex->queue, task);
     return true;
 }
-// endregion: spawn
 
-// region: run
 void simple_executor_run(struct simple_executor *ex)
 {
     // The dummy waker: waking it does nothing, because this executor polls
@@ -35,4 +32,3 @@ void simple_executor_run(struct simple_executor *ex)
         // exercise: 2.2 end
     }
 }
-// endregion: run

@@ -5,7 +5,6 @@
 #include "mem.h"
 #include "panic.h"
 
-// region: task_new
 struct task *task_new(const struct future *future, size_t size, void (*drop)(struct future *))
 {
     if (future->polled_at)
@@ -18,22 +17,18 @@ struct task *task_new(const struct future *future, size_t size, void (*drop)(str
         return NULL;
     task->next = NULL;
     task->drop = drop;
-    task->size = size;
     // The one and only move of this future; it is never polled before it.
     memcpy(task->future, future, size);
     return task;
     // exercise: 2.1 end
 }
-// endregion: task_new
 
-// region: task_free
 void task_free(struct task *task)
 {
     if (task->drop)
         task->drop(task_future(task));
     kfree(task);
 }
-// endregion: task_free
 
 void task_queue_push(struct task_queue *q, struct task *task)
 {
@@ -43,7 +38,6 @@ void task_queue_push(struct task_queue *q, struct task *task)
     else
         q->head = task;
     q->tail = task;
-    q->length++;
 }
 
 struct task *task_queue_pop(struct task_queue *q)
@@ -55,6 +49,5 @@ struct task *task_queue_pop(struct task_queue *q)
     if (!q->head)
         q->tail = NULL;
     task->next = NULL;
-    q->length--;
     return task;
 }

@@ -12,7 +12,6 @@
 struct task {
     struct task *next;                   // the link in a task_queue
     void (*drop)(struct future *future); // frees what the future owns; may be NULL
-    size_t size;                         // of the future, in bytes
     alignas(16) unsigned char future[];  // the future itself, moved in by task_new
 };
 // endregion: task
@@ -36,7 +35,6 @@ void task_free(struct task *task);
 // nothing and cannot fail. A task is in at most one queue at a time.
 struct task_queue {
     struct task *head, *tail;
-    size_t length;
 };
 // endregion: task_queue
 

@@ -1,7 +1,6 @@
 // The tick future: a busy wait, written as a future.
 #include "tick.h"
 
-// region: tick_wait_poll
 static enum poll tick_wait_poll(struct future *f, struct context *cx)
 {
     struct tick_wait *self = CONTAINER_OF(f, struct tick_wait, base);
@@ -16,7 +15,6 @@ static enum poll tick_wait_poll(struct future *f, struct context *cx)
     return POLL_PENDING;
     // exercise: 2.3 end
 }
-// endregion: tick_wait_poll
 
 void tick_wait_init(struct tick_wait *t, uint64_t (*now)(void), uint64_t target)
 {

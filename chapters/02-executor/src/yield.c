@@ -4,7 +4,6 @@
 #include "async.h"
 #include "kprintf.h"
 
-// region: yield_now_poll
 static enum poll yield_now_poll(struct future *f, struct context *cx)
 {
     struct yield_now *self = CONTAINER_OF(f, struct yield_now, base);
@@ -16,7 +15,6 @@ static enum poll yield_now_poll(struct future *f, struct context *cx)
     return POLL_PENDING;
     // exercise: 2.4 end
 }
-// endregion: yield_now_poll
 
 void yield_now_init(struct yield_now *y)
 {
@@ -24,7 +22,6 @@ void yield_now_init(struct yield_now *y)
     y->yielded = false;
 }
 
-// region: talker_poll
 static enum poll talker_poll(struct future *f, struct context *cx)
 {
     struct talker *self = CONTAINER_OF(f, struct talker, base);
@@ -36,7 +33,6 @@ static enum poll talker_poll(struct future *f, struct context *cx)
     }
     ASYNC_END(self->resume);
 }
-// endregion: talker_poll
 
 void talker_init(struct talker *t, const char *name, int count)
 {

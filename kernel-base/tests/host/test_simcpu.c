@@ -1,5 +1,6 @@
 // The simulated CPU that host tests run on instead of real interrupts.
 #include <criterion/criterion.h>
+#include <setjmp.h>
 #include <signal.h>
 
 #include "cpu.h"
@@ -138,10 +139,29 @@ Test(simcpu, careful_wait_never_loses_the_wakeup)
     }
 }
 
-Test(simcpu, naive_wait_loses_the_wakeup_between_check_and_halt, .signal = SIGABRT)
+static jmp_buf lost;
+static const char *lost_why;
+static void on_lost_wakeup(const char *why)
+{
+    lost_why = why;
+    longjmp(lost, 1);
+}
+
+Test(simcpu, naive_wait_loses_the_wakeup_between_check_and_halt)
 {
     simcpu_set_handler(1, producer);
-    queue = 0;
-    simcpu_raise_at_point(1, 2); // after the check, before the halt
-    naive_wait();
+    simcpu_set_lost_wakeup_handler(on_lost_wakeup);
+    for (uint64_t k = 1; k <= 2; k++) {
+        queue = 0;
+        lost_why = NULL;
+        simcpu_raise_at_point(1, k);
+        if (!setjmp(lost))
+            naive_wait();
+        if (k == 1)
+            cr_assert_null(lost_why, "an interrupt before the check is seen by it");
+        else
+            cr_assert_str_eq(lost_why,
+                             "hlt with nothing pending and nothing left to raise an interrupt",
+                             "the interrupt after the check is slept through");
+    }
 }

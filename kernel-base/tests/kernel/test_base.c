@@ -31,7 +31,7 @@ static char cell_char(unsigned row, unsigned column)
 
 KTEST(kprintf_reaches_vga)
 {
-    vga_clear();
+    console_clear();
     kprintf("vga %d %s\n", 42, "ok");
     const char *expected = "vga 42 ok";
     for (unsigned i = 0; expected[i]; i++)
@@ -42,7 +42,7 @@ KTEST(kprintf_reaches_vga)
 
 KTEST(vga_colours_and_scrolling)
 {
-    vga_clear();
+    console_clear();
     console_set_color(VGA_YELLOW, VGA_BLUE);
     kprintf("first\n");
     console_set_color(VGA_LIGHT_GREY, VGA_BLACK);
@@ -164,13 +164,18 @@ KTEST_PANICS(double_free_is_caught, "not a live heap block")
     kfree(p);
 }
 
+static bool ticks_reached(void *target) { return pit_ticks() >= *(uint64_t *)target; }
+
 KTEST(pit_ticks_advance)
 {
-    uint64_t start = pit_ticks();
-    while (pit_ticks() < start + 5)
-        cpu_halt(); // woken by each tick
-    KTEST_ASSERT(pit_ticks() >= start + 5);
+    uint64_t target = pit_ticks() + 5;
+    KTEST_ASSERT(ktest_wait_until(ticks_reached, &target, 100));
     KTEST_ASSERT_EQ(pit_hz(), 100);
+}
+
+static bool keyboard_irq_since(void *count)
+{
+    return interrupts_count(IRQ_BASE + IRQ_KEYBOARD) != *(uint64_t *)count;
 }
 
 // Each byte waits for its own IRQ 1: the controller holds one byte at a time.
@@ -179,10 +184,8 @@ static void type_bytes(const uint8_t *bytes, unsigned n)
     for (unsigned i = 0; i < n; i++) {
         uint64_t irqs = interrupts_count(IRQ_BASE + IRQ_KEYBOARD);
         keyboard_inject(bytes[i]);
-        uint64_t deadline = pit_ticks() + 50;
-        while (interrupts_count(IRQ_BASE + IRQ_KEYBOARD) == irqs && pit_ticks() < deadline)
-            cpu_halt();
-        KTEST_ASSERT(interrupts_count(IRQ_BASE + IRQ_KEYBOARD) == irqs + 1);
+        KTEST_ASSERT(ktest_wait_until(keyboard_irq_since, &irqs, 50));
+        KTEST_ASSERT_EQ(interrupts_count(IRQ_BASE + IRQ_KEYBOARD), irqs + 1);
     }
 }
 
@@ -244,7 +247,7 @@ KTEST(demo_echoes_keys_and_reports_unknown_scancodes)
     static const uint8_t bytes[] = {0x23, 0xA3, 0x17, 0x97,  // h i
                                     0xE0, 0x5F,              // not a key
                                     0x2A, 0x1E, 0x9E, 0xAA}; // Shift+a
-    vga_clear();
+    console_clear();
     keyboard_hook old = keyboard_set_hook(demo_echo_key);
     type_bytes(bytes, sizeof bytes);
     keyboard_set_hook(old);

@@ -2,7 +2,7 @@
 // waker by reference each time, then ready with its value.
 #include <criterion/criterion.h>
 
-#include "leaf.h"
+#include "countdown.h"
 #include "tally.h"
 #include "testing.h"
 
@@ -22,9 +22,9 @@ Test(countdown, pending_exactly_n_times)
             pending++;
             cr_assert_leq(pending, n, "countdown(%u) is still pending after %u polls", n, pending);
         }
-        cr_assert_eq(pending, n, "countdown(%u) was pending %u times", n, pending);
-        cr_assert_eq(c.output, value, "countdown(%u, %d) ready with %d", n, value, c.output);
-        cr_assert_eq(c.polls, n + 1);
+        ASSERT_EQ(pending, n, "countdown(%u) was pending %u times", n, pending);
+        ASSERT_EQ(c.output, value, "countdown(%u, %d) ready with %d", n, value, c.output);
+        ASSERT_EQ(c.polls, n + 1);
     }
 }
 
@@ -40,14 +40,14 @@ Test(countdown, wakes_once_per_pending)
         for (unsigned i = 0; i <= n; i++) {
             unsigned long before = t->wake_by_refs;
             enum poll result = future_poll(&c.base, &cx);
-            cr_assert_eq(result, i < n ? POLL_PENDING : POLL_READY, "poll %u of countdown(%u)",
+            ASSERT_EQ(result, i < n ? POLL_PENDING : POLL_READY, "poll %u of countdown(%u)",
                          i + 1, n);
-            cr_assert_eq(t->wake_by_refs - before, result == POLL_PENDING ? 1u : 0u,
+            ASSERT_EQ(t->wake_by_refs - before, result == POLL_PENDING ? 1u : 0u,
                          "poll %u of countdown(%u) returned %s and woke %lu times", i + 1, n,
                          result == POLL_PENDING ? "pending" : "ready", t->wake_by_refs - before);
         }
-        cr_assert_eq(t->wake_by_refs, n);
-        cr_assert_eq(t->clones + t->wakes + t->drops, 0,
+        ASSERT_EQ(t->wake_by_refs, n);
+        ASSERT_EQ(t->clones + t->wakes + t->drops, 0,
                      "the waker is only borrowed: wake_by_ref is all a yield needs");
     }
 }
@@ -59,7 +59,7 @@ Test(countdown, ready_at_once_without_a_wake)
     struct context cx = {&w};
     struct countdown c;
     countdown_init(&c, 0, value);
-    cr_assert_eq(future_poll(&c.base, &cx), POLL_READY);
-    cr_assert_eq(c.output, value);
-    cr_assert_eq(tally_counts()->wake_by_refs, 0, "a ready future has nothing to be woken for");
+    ASSERT_EQ(future_poll(&c.base, &cx), POLL_READY);
+    ASSERT_EQ(c.output, value);
+    ASSERT_EQ(tally_counts()->wake_by_refs, 0, "a ready future has nothing to be woken for");
 }

@@ -21,10 +21,10 @@ Test(counting_waker, last_drop_frees_the_block)
 {
     size_t live = mem_stats().live_allocations;
     struct waker w = create();
-    cr_assert_eq(mem_stats().live_allocations, live + 1);
-    cr_assert_eq(counting_waker_get(&w)->refs, 1);
+    ASSERT_EQ(mem_stats().live_allocations, live + 1);
+    ASSERT_EQ(counting_waker_get(&w)->refs, 1);
     waker_drop(&w);
-    cr_assert_eq(mem_stats().live_allocations, live, "the only waker was dropped: free the block");
+    ASSERT_EQ(mem_stats().live_allocations, live, "the only waker was dropped: free the block");
 }
 
 Test(counting_waker, clone_adds_a_reference)
@@ -36,17 +36,17 @@ Test(counting_waker, clone_adds_a_reference)
     struct waker clones[30];
     for (unsigned i = 0; i < n; i++) {
         clones[i] = waker_clone(&w);
-        cr_assert_eq(clones[i].data, w.data, "a clone wakes the same thing");
-        cr_assert_eq(counting_waker_get(&clones[i]), c, "a clone is a counting waker too");
-        cr_assert_eq(c->refs, i + 2);
+        ASSERT_EQ(clones[i].data, w.data, "a clone wakes the same thing");
+        ASSERT_EQ(counting_waker_get(&clones[i]), c, "a clone is a counting waker too");
+        ASSERT_EQ(c->refs, i + 2);
     }
     for (unsigned i = 0; i < n; i++) {
         waker_drop(&clones[i]);
-        cr_assert_eq(c->refs, n - i);
+        ASSERT_EQ(c->refs, n - i);
     }
-    cr_assert_eq(c->wakes, 0, "cloning and dropping do not wake");
+    ASSERT_EQ(c->wakes, 0, "cloning and dropping do not wake");
     waker_drop(&w);
-    cr_assert_eq(mem_stats().live_allocations, live);
+    ASSERT_EQ(mem_stats().live_allocations, live);
 }
 
 Test(counting_waker, wake_by_ref_counts_and_keeps_the_reference)
@@ -56,8 +56,8 @@ Test(counting_waker, wake_by_ref_counts_and_keeps_the_reference)
     unsigned long n = (unsigned long)test_random_range(1, 500);
     for (unsigned long i = 0; i < n; i++)
         waker_wake_by_ref(&w);
-    cr_assert_eq(c->wakes, n);
-    cr_assert_eq(c->refs, 1);
+    ASSERT_EQ(c->wakes, n);
+    ASSERT_EQ(c->refs, 1);
     waker_drop(&w);
 }
 
@@ -70,11 +70,11 @@ Test(counting_waker, wake_counts_and_consumes)
     for (unsigned i = 0; i < n; i++) {
         struct waker clone = waker_clone(&w);
         waker_wake(&clone);
-        cr_assert_eq(c->wakes, i + 1);
-        cr_assert_eq(c->refs, 1, "wake consumes the waker it is called on");
+        ASSERT_EQ(c->wakes, i + 1);
+        ASSERT_EQ(c->refs, 1, "wake consumes the waker it is called on");
     }
     waker_wake(&w); // the last one: counted, then freed
-    cr_assert_eq(mem_stats().live_allocations, live, "waking the last waker frees the block");
+    ASSERT_EQ(mem_stats().live_allocations, live, "waking the last waker frees the block");
 }
 
 // Random interleavings against a model: the references are exactly the
@@ -105,14 +105,14 @@ Test(counting_waker, random_use_balances)
                 }
                 pool[pick] = pool[--alive];
             }
-            cr_assert_eq(c->refs, alive, "trial %d step %d: %u wakers alive, refs %u", trial, step,
+            ASSERT_EQ(c->refs, alive, "trial %d step %d: %u wakers alive, refs %u", trial, step,
                          alive, c->refs);
-            cr_assert_eq(c->wakes, wakes);
+            ASSERT_EQ(c->wakes, wakes);
         }
         while (alive > 1)
             waker_drop(&pool[--alive]);
         waker_drop(&pool[0]);
-        cr_assert_eq(mem_stats().live_allocations, live, "trial %d leaked the block", trial);
+        ASSERT_EQ(mem_stats().live_allocations, live, "trial %d leaked the block", trial);
     }
 }
 
@@ -144,15 +144,15 @@ Test(counting_waker, full_run_with_mailboxes_balances)
             }
         }
         if (!abandon) {
-            cr_assert_eq(r.output, trial);
-            cr_assert_eq(c->wakes + d->wakes - wakes_before, sends,
+            ASSERT_EQ(r.output, trial);
+            ASSERT_EQ(c->wakes + d->wakes - wakes_before, sends,
                          "each send finds the receiver waiting and wakes it");
         }
         mailbox_destroy(&box); // drops the clone an abandoned receive left
-        cr_assert_eq(c->refs, 1, "trial %d: clones not given back", trial);
-        cr_assert_eq(d->refs, 1, "trial %d: clones not given back", trial);
+        ASSERT_EQ(c->refs, 1, "trial %d: clones not given back", trial);
+        ASSERT_EQ(d->refs, 1, "trial %d: clones not given back", trial);
     }
     waker_drop(&ours);
     waker_drop(&other);
-    cr_assert_eq(mem_stats().live_allocations, live);
+    ASSERT_EQ(mem_stats().live_allocations, live);
 }

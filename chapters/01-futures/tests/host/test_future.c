@@ -4,7 +4,7 @@
 #include <signal.h>
 
 #include "future.h"
-#include "leaf.h"
+#include "ready.h"
 #include "tally.h"
 #include "testing.h"
 
@@ -19,11 +19,11 @@ Test(future, ready_is_ready_at_once)
         struct ready r;
         ready_init(&r, value);
         cr_assert(!future_is_done(&r.base));
-        cr_assert_eq(future_poll(&r.base, &cx), POLL_READY);
-        cr_assert_eq(r.output, value);
+        ASSERT_EQ(future_poll(&r.base, &cx), POLL_READY);
+        ASSERT_EQ(r.output, value);
         cr_assert(future_is_done(&r.base));
         const struct tally *t = tally_counts();
-        cr_assert_eq(t->clones + t->wakes + t->wake_by_refs + t->drops, 0,
+        ASSERT_EQ(t->clones + t->wakes + t->wake_by_refs + t->drops, 0,
                      "a ready future has no reason to touch the waker");
     }
 }
@@ -34,7 +34,7 @@ Test(future, poll_after_ready_is_caught, .signal = SIGABRT)
     struct context cx = {&w};
     struct ready r;
     ready_init(&r, 1);
-    cr_assert_eq(future_poll(&r.base, &cx), POLL_READY);
+    ASSERT_EQ(future_poll(&r.base, &cx), POLL_READY);
     future_poll(&r.base, &cx); // panics: polled after ready
 }
 
@@ -47,8 +47,8 @@ Test(future, init_makes_a_fresh_future)
     future_poll(&r.base, &cx);
     ready_init(&r, 2); // the same storage, a new future: may be polled again
     cr_assert(!future_is_done(&r.base));
-    cr_assert_eq(future_poll(&r.base, &cx), POLL_READY);
-    cr_assert_eq(r.output, 2);
+    ASSERT_EQ(future_poll(&r.base, &cx), POLL_READY);
+    ASSERT_EQ(r.output, 2);
 }
 
 Test(future, wake_and_drop_consume_the_waker)
@@ -61,10 +61,10 @@ Test(future, wake_and_drop_consume_the_waker)
     cr_assert_null(a.vtable, "a woken waker is zeroed so a second use crashes");
     cr_assert_null(b.vtable, "a dropped waker is zeroed so a second use crashes");
     const struct tally *t = tally_counts();
-    cr_assert_eq(t->clones, 2);
-    cr_assert_eq(t->wakes, 1);
-    cr_assert_eq(t->drops, 1);
-    cr_assert_eq(tally_outstanding(), 0);
+    ASSERT_EQ(t->clones, 2);
+    ASSERT_EQ(t->wakes, 1);
+    ASSERT_EQ(t->drops, 1);
+    ASSERT_EQ(tally_outstanding(), 0);
 }
 
 Test(future, noop_waker_does_nothing)

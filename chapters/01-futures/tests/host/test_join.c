@@ -53,18 +53,18 @@ static void run_probes(unsigned first_at, unsigned second_at)
         a.finish = poll >= first_at;
         b.finish = poll >= second_at;
         enum poll result = future_poll(&j.base, &cx);
-        cr_assert_eq(result, poll == last ? POLL_READY : POLL_PENDING,
+        ASSERT_EQ(result, poll == last ? POLL_READY : POLL_PENDING,
                      "join of futures ready at polls %u and %u: poll %u returned %s", first_at,
                      second_at, poll, result == POLL_READY ? "ready" : "pending");
-        cr_assert_eq(a.polls, poll < first_at ? poll : first_at,
+        ASSERT_EQ(a.polls, poll < first_at ? poll : first_at,
                      "the first future was polled %u times by poll %u; it was ready at poll %u",
                      a.polls, poll, first_at);
-        cr_assert_eq(b.polls, poll < second_at ? poll : second_at,
+        ASSERT_EQ(b.polls, poll < second_at ? poll : second_at,
                      "the second future was polled %u times by poll %u; it was ready at poll %u",
                      b.polls, poll, second_at);
     }
     cr_assert(!a.foreign_waker && !b.foreign_waker, "the join must pass its own context down");
-    cr_assert_eq(tally_counts()->wake_by_refs, (first_at - 1) + (second_at - 1),
+    ASSERT_EQ(tally_counts()->wake_by_refs, (first_at - 1) + (second_at - 1),
                  "every wake of a child reaches the join's waker");
 }
 
@@ -118,16 +118,16 @@ Test(join, two_mailboxes_in_either_order)
                 int which = sent == 0 ? order : 1 - order;
                 unsigned long wakes = tally_counts()->wakes;
                 cr_assert(mailbox_send(&boxes[which], values[which]));
-                cr_assert_eq(tally_counts()->wakes, wakes + 1,
+                ASSERT_EQ(tally_counts()->wakes, wakes + 1,
                              "trial %d: the receive waiting on mailbox %d was not woken", trial,
                              which);
                 sent++;
             }
         }
-        cr_assert_eq(sent, 2, "trial %d: join ready before both messages came", trial);
-        cr_assert_eq(receives[0].output, values[0]);
-        cr_assert_eq(receives[1].output, values[1]);
-        cr_assert_eq(tally_outstanding(), 0, "trial %d: a clone of the waker leaked", trial);
+        ASSERT_EQ(sent, 2, "trial %d: join ready before both messages came", trial);
+        ASSERT_EQ(receives[0].output, values[0]);
+        ASSERT_EQ(receives[1].output, values[1]);
+        ASSERT_EQ(tally_outstanding(), 0, "trial %d: a clone of the waker leaked", trial);
         mailbox_destroy(&boxes[0]);
         mailbox_destroy(&boxes[1]);
     }

@@ -89,25 +89,25 @@ static void expect_same(const struct schedule *s, int trial)
 {
     struct trace spec = run(s, false), hand = run(s, true);
     for (int i = 0; i < spec.polls && i < hand.polls; i++) {
-        cr_assert_eq(hand.result[i], spec.result[i],
+        ASSERT_EQ(hand.result[i], spec.result[i],
                      "trial %d (limit %d): poll %d returned %s, the async version %s", trial,
                      s->limit, i + 1, hand.result[i] == POLL_READY ? "ready" : "pending",
                      spec.result[i] == POLL_READY ? "ready" : "pending");
-        cr_assert_eq(hand.accepted[i], spec.accepted[i],
+        ASSERT_EQ(hand.accepted[i], spec.accepted[i],
                      "trial %d: before poll %d the mailbox was %s, in the async version %s", trial,
                      i + 1, hand.accepted[i] ? "empty" : "full",
                      spec.accepted[i] ? "empty" : "full");
-        cr_assert_eq(hand.waker[i].wakes, spec.waker[i].wakes, "trial %d poll %d: wakes", trial,
+        ASSERT_EQ(hand.waker[i].wakes, spec.waker[i].wakes, "trial %d poll %d: wakes", trial,
                      i + 1);
-        cr_assert_eq(hand.waker[i].clones - hand.waker[i].drops,
+        ASSERT_EQ(hand.waker[i].clones - hand.waker[i].drops,
                      spec.waker[i].clones - spec.waker[i].drops,
                      "trial %d poll %d: clones of the waker kept", trial, i + 1);
     }
-    cr_assert_eq(hand.polls, spec.polls, "trial %d: ready after %d polls, the async version %d",
+    ASSERT_EQ(hand.polls, spec.polls, "trial %d: ready after %d polls, the async version %d",
                  trial, hand.polls, spec.polls);
-    cr_assert_eq(hand.output, spec.output, "trial %d: output %d, the async version %d", trial,
+    ASSERT_EQ(hand.output, spec.output, "trial %d: output %d, the async version %d", trial,
                  hand.output, spec.output);
-    cr_assert_eq(hand.box_full_at_end, spec.box_full_at_end,
+    ASSERT_EQ(hand.box_full_at_end, spec.box_full_at_end,
                  "trial %d: a message was taken that the async version leaves", trial);
 }
 
@@ -117,8 +117,8 @@ Test(messages, same_polls_as_the_async_version)
         struct schedule s = random_schedule();
         expect_same(&s, trial);
         struct trace hand = run(&s, true);
-        cr_assert_eq(hand.result[hand.polls - 1], POLL_READY, "trial %d never finished", trial);
-        cr_assert_eq(hand.output, expected_output(&s), "trial %d: output", trial);
+        ASSERT_EQ(hand.result[hand.polls - 1], POLL_READY, "trial %d never finished", trial);
+        ASSERT_EQ(hand.output, expected_output(&s), "trial %d: output", trial);
     }
 }
 
@@ -133,9 +133,9 @@ Test(messages, returns_early_over_the_limit)
         s.send[at] = first;
         s.send[at + 1] = 5; // must stay in the mailbox: nobody waits for it
         struct trace hand = run(&s, true);
-        cr_assert_eq(hand.polls, at + 1,
+        ASSERT_EQ(hand.polls, at + 1,
                      "a message over the limit finishes the poll that takes it");
-        cr_assert_eq(hand.output, first);
+        ASSERT_EQ(hand.output, first);
         expect_same(&s, trial);
     }
 }
@@ -152,11 +152,11 @@ Test(messages, waits_for_the_second_message)
         s.send[first] = a;
         s.send[second] = b;
         struct trace hand = run(&s, true);
-        cr_assert_eq(hand.polls, second + 1, "ready after %d polls, expected %d", hand.polls,
+        ASSERT_EQ(hand.polls, second + 1, "ready after %d polls, expected %d", hand.polls,
                      second + 1);
-        cr_assert_eq(hand.output, a + b, "a kept across the await: %d + %d", a, b);
+        ASSERT_EQ(hand.output, a + b, "a kept across the await: %d + %d", a, b);
         for (int i = 0; i < second; i++)
-            cr_assert_eq(hand.result[i], POLL_PENDING);
+            ASSERT_EQ(hand.result[i], POLL_PENDING);
         expect_same(&s, trial);
     }
 }

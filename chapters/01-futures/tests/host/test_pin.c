@@ -29,12 +29,12 @@ Test(pin, spell_spells_one_letter_per_poll)
         spell_init(&s, word);
         size_t polls = 1;
         while (future_poll(&s.base, &cx) == POLL_PENDING) {
-            cr_assert_eq(strlen(s.buf), polls, "one more letter per poll");
+            ASSERT_EQ(strlen(s.buf), polls, "one more letter per poll");
             polls++;
         }
-        cr_assert_str_eq(s.buf, word);
-        cr_assert_eq(polls, strlen(word) + 1);
-        cr_assert_eq(tally_counts()->wake_by_refs, strlen(word));
+        ASSERT_STR_EQ(s.buf, word);
+        ASSERT_EQ(polls, strlen(word) + 1);
+        ASSERT_EQ(tally_counts()->wake_by_refs, strlen(word));
     }
 }
 
@@ -45,12 +45,12 @@ Test(pin, a_moved_spell_writes_into_the_original)
     struct context cx = {&w};
     struct spell original;
     spell_init(&original, "kernel");
-    cr_assert_eq(future_poll(&original.base, &cx), POLL_PENDING);
+    ASSERT_EQ(future_poll(&original.base, &cx), POLL_PENDING);
     struct spell moved = original; // a move: copy the bytes, use the copy
     while (moved.base.poll(&moved.base, &cx) == POLL_PENDING) // no future_poll: no check
         ;
-    cr_assert_str_eq(moved.buf, "k", "the copy's own buffer never got the other letters");
-    cr_assert_str_eq(original.buf, "kernel", "they went to the original, through the cursor");
+    ASSERT_STR_EQ(moved.buf, "k", "the copy's own buffer never got the other letters");
+    ASSERT_STR_EQ(original.buf, "kernel", "they went to the original, through the cursor");
 }
 
 Test(pin, a_moved_future_is_caught, .signal = SIGABRT)
@@ -72,12 +72,12 @@ Test(pin, the_check_sees_only_moves_after_the_first_poll)
     spell_init(&a, "pin");
     b = a; // not polled yet: moving is fine, nothing points into it
     cr_assert(!future_was_moved(&b.base));
-    cr_assert_eq(future_poll(&b.base, &cx), POLL_PENDING);
+    ASSERT_EQ(future_poll(&b.base, &cx), POLL_PENDING);
     cr_assert(!future_was_moved(&b.base));
     struct spell c = b;
     cr_assert(future_was_moved(&c.base));
     cr_assert(!future_was_moved(&b.base), "the original has not moved");
     while (future_poll(&b.base, &cx) == POLL_PENDING)
         ;
-    cr_assert_str_eq(b.buf, "pin");
+    ASSERT_STR_EQ(b.buf, "pin");
 }

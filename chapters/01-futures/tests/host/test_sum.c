@@ -41,12 +41,12 @@ Test(sum, hand_and_macro_agree)
         sum_async_init(&macro, x, wait_f, wait_g);
         struct run a = run_sum(&hand.base, &hand.output);
         struct run b = run_sum(&macro.base, &macro.output);
-        cr_assert_str_eq(a.results, b.results, "sum(%d, %u, %u)", x, wait_f, wait_g);
-        cr_assert_eq(a.output, 3 * x);
-        cr_assert_eq(b.output, 3 * x);
-        cr_assert_eq(a.polls, (int)(wait_f + wait_g + 1));
-        cr_assert_eq(a.wakes, wait_f + wait_g, "every pending poll woke the waker");
-        cr_assert_eq(b.wakes, a.wakes);
+        ASSERT_STR_EQ(a.results, b.results, "sum(%d, %u, %u)", x, wait_f, wait_g);
+        ASSERT_EQ(a.output, 3 * x);
+        ASSERT_EQ(b.output, 3 * x);
+        ASSERT_EQ(a.polls, (int)(wait_f + wait_g + 1));
+        ASSERT_EQ(a.wakes, wait_f + wait_g, "every pending poll woke the waker");
+        ASSERT_EQ(b.wakes, a.wakes);
     }
 }
 
@@ -56,7 +56,7 @@ Test(sum, same_size)
             "struct sum_machine: %zu bytes, struct sum_async: %zu bytes, "
             "struct countdown: %zu bytes\n",
             sizeof(struct sum_machine), sizeof(struct sum_async), sizeof(struct countdown));
-    cr_assert_eq(sizeof(struct sum_machine), sizeof(struct sum_async));
+    ASSERT_EQ(sizeof(struct sum_machine), sizeof(struct sum_async));
     // f and g share their storage: the machine holds one countdown, not two.
     cr_assert_lt(sizeof(struct sum_machine), 2 * sizeof(struct countdown) + sizeof(struct future));
 }

@@ -8,6 +8,7 @@
 #include "example.h"
 #include "mem.h"
 #include "simple_executor.h"
+#include "testing.h"
 #include "yield.h"
 
 TestSuite(talkers, .timeout = 10);
@@ -24,9 +25,9 @@ Test(talkers, two_talkers_interleave)
     cr_assert(SIMPLE_EXECUTOR_SPAWN(&ex, &b, NULL));
     console_output_clear();
     simple_executor_run(&ex);
-    cr_assert_str_eq(console_output(), " A1 B1 A2 B2 A3 B3");
-    cr_assert_eq(ex.polls, 8, "3 turns and a last poll each");
-    cr_assert_eq(mem_stats().live_allocations, 0);
+    ASSERT_STR_EQ(console_output(), " A1 B1 A2 B2 A3 B3");
+    ASSERT_EQ(ex.polls, 8, "3 turns and a last poll each");
+    ASSERT_EQ(mem_stats().live_allocations, 0);
 }
 
 Test(talkers, the_async_example_runs_as_a_task)
@@ -38,8 +39,8 @@ Test(talkers, the_async_example_runs_as_a_task)
     cr_assert(SIMPLE_EXECUTOR_SPAWN(&ex, &t, NULL));
     console_output_clear();
     simple_executor_run(&ex);
-    cr_assert_str_eq(console_output(), "async number: 42\n");
-    cr_assert_eq(ex.polls, 1);
+    ASSERT_STR_EQ(console_output(), "async number: 42\n");
+    ASSERT_EQ(ex.polls, 1);
 }
 
 Test(dummy_waker, operations_do_nothing_and_allocate_nothing)
@@ -56,6 +57,6 @@ Test(dummy_waker, operations_do_nothing_and_allocate_nothing)
     waker_drop(&w);
     cr_assert_null(w.vtable, "a dropped waker is cleared");
     struct mem_stats after = mem_stats();
-    cr_assert_eq(after.total_allocations, before.total_allocations);
-    cr_assert_eq(after.live_allocations, before.live_allocations);
+    ASSERT_EQ(after.total_allocations, before.total_allocations);
+    ASSERT_EQ(after.live_allocations, before.live_allocations);
 }

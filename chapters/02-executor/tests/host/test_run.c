@@ -47,7 +47,7 @@ static struct task *add_task(struct simple_executor *ex, const char *name, int p
 {
     struct task *t = kmalloc(sizeof *t + sizeof(struct traced));
     cr_assert_not_null(t);
-    *t = (struct task){.drop = count_drop, .size = sizeof(struct traced)};
+    *t = (struct task){.drop = count_drop};
     struct traced *f = (struct traced *)task_future(t);
     future_init(&f->base, traced_poll);
     f->name = name;
@@ -70,7 +70,7 @@ Test(executor, empty_executor_returns_at_once)
     setup(&ex);
     simple_executor_run(&ex);
     ASSERT_EQ(ex.polls, 0);
-    cr_assert_str_eq(trace, "");
+    ASSERT_STR_EQ(trace, "");
 }
 
 Test(run, polls_in_fifo_order)
@@ -81,7 +81,7 @@ Test(run, polls_in_fifo_order)
     add_task(&ex, "b", 0);
     add_task(&ex, "c", 0);
     simple_executor_run(&ex);
-    cr_assert_str_eq(trace, "a b c");
+    ASSERT_STR_EQ(trace, "a b c");
 }
 
 Test(run, pending_tasks_take_turns)
@@ -92,7 +92,7 @@ Test(run, pending_tasks_take_turns)
     add_task(&ex, "b", 1);
     add_task(&ex, "c", 0);
     simple_executor_run(&ex);
-    cr_assert_str_eq(trace, "a b c a b a");
+    ASSERT_STR_EQ(trace, "a b c a b a");
     ASSERT_EQ(ex.polls, 6);
     ASSERT_EQ(ex.completed, 3);
 }
@@ -121,7 +121,7 @@ Test(run, round_robin_for_random_tasks)
                 queue[tail++] = i;
         }
         simple_executor_run(&ex);
-        cr_assert_str_eq(trace, expected, "trial %d", trial);
+        ASSERT_STR_EQ(trace, expected, "trial %d", trial);
     }
 }
 
@@ -131,7 +131,7 @@ Test(run, a_task_ready_at_once_is_polled_exactly_once)
     setup(&ex);
     add_task(&ex, "once", 0);
     simple_executor_run(&ex);
-    cr_assert_str_eq(trace, "once");
+    ASSERT_STR_EQ(trace, "once");
     ASSERT_EQ(ex.polls, 1);
 }
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "panic.h"
 
@@ -58,4 +59,9 @@ bool ktest_running(void);
 __attribute__((noreturn)) void ktest_panicked(const char *message);
 
 // Leave QEMU through isa-debug-exit (halts forever without that device).
-__attribute__((noreturn)) void qemu_exit(unsigned code);
+__attribute__((noreturn)) void ktest_qemu_exit(unsigned code);
+
+// Sleep until done(arg) is true or max_ticks timer ticks have passed; true if
+// done. Race-free: an interrupt that makes done() true is never slept through.
+// Task context, interrupts enabled.
+bool ktest_wait_until(bool (*done)(void *arg), void *arg, uint64_t max_ticks);

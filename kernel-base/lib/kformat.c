@@ -168,7 +168,7 @@ static void emit_conversion(struct out *out, struct spec *spec, va_list *args)
     }
 }
 
-int format(void (*put)(char c, void *arg), void *arg, const char *fmt, va_list args)
+int kformat(void (*put)(char c, void *arg), void *arg, const char *fmt, va_list args)
 {
     struct out out = {put, arg, 0};
     va_list ap;
@@ -204,7 +204,7 @@ static void put_buffer(char c, void *arg)
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list args)
 {
     struct buffer b = {buf, size, 0};
-    int count = format(put_buffer, &b, fmt, args);
+    int count = kformat(put_buffer, &b, fmt, args);
     if (size)
         buf[b.len < size ? b.len : size - 1] = '\0';
     return count;

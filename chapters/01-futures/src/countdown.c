@@ -1,20 +1,6 @@
-// The leaf futures of leaf.h.
-#include "leaf.h"
+// The countdown of countdown.h.
+#include "countdown.h"
 
-static enum poll ready_poll(struct future *f, struct context *cx)
-{
-    (void)f;
-    (void)cx;
-    return POLL_READY; // the output was stored by ready_init
-}
-
-void ready_init(struct ready *r, int value)
-{
-    future_init(&r->base, ready_poll);
-    r->output = value;
-}
-
-// region: countdown_poll
 static enum poll countdown_poll(struct future *f, struct context *cx)
 {
     struct countdown *self = CONTAINER_OF(f, struct countdown, base);
@@ -31,7 +17,6 @@ static enum poll countdown_poll(struct future *f, struct context *cx)
     return POLL_PENDING;
     // exercise: 1.1 end
 }
-// endregion: countdown_poll
 
 void countdown_init(struct countdown *c, unsigned pending, int value)
 {

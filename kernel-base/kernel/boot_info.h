@@ -9,9 +9,8 @@ struct memory_region {
     uint64_t start, length;
 };
 
-// The multiboot command line ("" when none), e.g. "test" or "test=heap_reuse".
-const char *boot_cmdline(void);
-// The value of `key=value` in the command line, or "" for a bare `key`, or
+// The value of `key=value` in the multiboot command line (e.g. "test" or
+// "test=heap_reuse"), or "" for a bare `key`, or
 // NULL when absent. Copies at most size-1 characters into buf.
 const char *boot_cmdline_value(const char *key, char *buf, size_t size);
 

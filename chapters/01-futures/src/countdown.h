@@ -1,18 +1,8 @@
-// Leaf futures: the ones that await nothing. ready has its value at once;
-// countdown is pending a set number of times first, waking itself each time.
+// A leaf future that takes its time: pending a set number of times, waking
+// itself each time, then ready.
 #pragma once
 
 #include "future.h"
-
-// region: ready
-struct ready {
-    struct future base;
-    int output;
-};
-
-// Ready on its first poll, with `value` as its output.
-void ready_init(struct ready *r, int value);
-// endregion: ready
 
 // region: countdown
 // Pending `pending` times, then ready with `value`. Each pending poll wakes

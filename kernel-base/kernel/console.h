@@ -29,14 +29,14 @@ enum vga_color {
 void console_init(void);
 // Safe from any context: each character is written with interrupts disabled.
 void console_putc(char c);
-void console_write(const char *s, size_t len);
 // How many characters have been written so far.
 uint64_t console_written(void);
 void console_set_color(enum vga_color fg, enum vga_color bg);
+// Blank the screen and put the cursor at the top left.
+void console_clear(void);
 
-void serial_init(void);
-void serial_putc(char c);
-
+// The screen under the console; call these with interrupts disabled (the
+// console_ functions do), since a handler may print at any moment.
 void vga_init(void);
 void vga_putc(char c);
 void vga_clear(void);

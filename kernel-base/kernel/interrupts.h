@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "irq.h"
+
 #define IRQ_BASE     32
 #define IRQ_TIMER    0
 #define IRQ_KEYBOARD 1
@@ -20,11 +22,10 @@ struct interrupt_frame {
 
 void interrupts_init(void);
 
-// Install the handler for legacy IRQ `irq` (0-15) and unmask it.
-void irq_set_handler(unsigned irq, void (*handler)(void));
+// Install the handler for legacy IRQ `irq` (0-15) and unmask the line.
+void interrupts_set_irq_handler(unsigned irq, irq_handler handler);
 
-// How many interrupts each vector has taken (spurious ones included).
+// How many interrupts a vector has taken: exceptions by vector, IRQs through
+// irq_count (spurious ones are counted by irq_spurious_count instead).
 uint64_t interrupts_count(unsigned vector);
-uint64_t interrupts_spurious_count(void);
 
-const char *exception_name(unsigned vector);
