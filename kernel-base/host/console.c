@@ -32,6 +32,18 @@ int kvprintf(const char *fmt, va_list args)
     return n;
 }
 
+static char status[81];
+
+void kstatus(const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    kvsnprintf(status, sizeof status, fmt, args);
+    va_end(args);
+}
+
+const char *console_status_line(void) { return status; }
+
 const char *console_output(void) { return buffer; }
 
 void console_output_clear(void)

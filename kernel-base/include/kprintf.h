@@ -11,6 +11,12 @@
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list args);
 
+// A status line: one line (cut at 80 columns) that replaces the one before,
+// for figures that change all the time. In the kernel it is the screen's
+// bottom row, and not sent to serial; on the host, tests read the latest one
+// with console_status_line().
+void kstatus(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 // Formats into buf (always NUL-terminated when size > 0); returns the length
 // the whole output would have had, as snprintf does.
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -37,6 +37,13 @@ void console_set_color(enum vga_color fg, enum vga_color bg)
     cpu_interrupts_restore(was_enabled);
 }
 
+void console_status(const char *text)
+{
+    bool was_enabled = cpu_interrupts_save_disable();
+    vga_set_status(text);
+    cpu_interrupts_restore(was_enabled);
+}
+
 void console_clear(void)
 {
     bool was_enabled = cpu_interrupts_save_disable();
@@ -48,6 +55,16 @@ static void put(char c, void *arg)
 {
     (void)arg;
     console_putc(c);
+}
+
+void kstatus(const char *fmt, ...)
+{
+    char line[VGA_COLUMNS + 1];
+    va_list args;
+    va_start(args, fmt);
+    kvsnprintf(line, sizeof line, fmt, args);
+    va_end(args);
+    console_status(line);
 }
 
 int kvprintf(const char *fmt, va_list args) { return kformat(put, NULL, fmt, args); }

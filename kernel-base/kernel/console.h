@@ -34,6 +34,10 @@ uint64_t console_written(void);
 void console_set_color(enum vga_color fg, enum vga_color bg);
 // Blank the screen and put the cursor at the top left.
 void console_clear(void);
+// Show `text` (cut at 80 columns) on the screen's bottom row, which text no
+// longer scrolls through from the first call on; NULL gives the row back.
+// Screen only, not serial: a status changes too often for a log. Any context.
+void console_status(const char *text);
 
 // The screen under the console; call these with interrupts disabled (the
 // console_ functions do), since a handler may print at any moment.
@@ -41,6 +45,7 @@ void vga_init(void);
 void vga_putc(char c);
 void vga_clear(void);
 void vga_set_color(enum vga_color fg, enum vga_color bg);
+void vga_set_status(const char *text);
 // The character and colour at a screen cell, for tests.
 uint16_t vga_cell(unsigned row, unsigned column);
 unsigned vga_cursor_row(void);

@@ -9,6 +9,9 @@
 #define CRTC_DATA  0x3D5
 
 static unsigned row, column;
+// The rows text scrolls through: all of them, or all but the last once a
+// status line has been shown there.
+static unsigned text_rows = VGA_ROWS;
 // cppcheck-suppress badBitmaskCheck ; spelled out: grey on black
 static uint8_t color = VGA_LIGHT_GREY | VGA_BLACK << 4;
 
@@ -25,7 +28,7 @@ static void move_cursor(void)
 
 void vga_clear(void)
 {
-    for (unsigned i = 0; i < VGA_ROWS * VGA_COLUMNS; i++)
+    for (unsigned i = 0; i < text_rows * VGA_COLUMNS; i++)
         BUFFER[i] = cell(' ');
     row = column = 0;
     move_cursor();
@@ -44,17 +47,17 @@ void vga_set_color(enum vga_color fg, enum vga_color bg) { color = fg | bg << 4;
 
 static void scroll(void)
 {
-    for (unsigned i = 0; i < (VGA_ROWS - 1) * VGA_COLUMNS; i++)
+    for (unsigned i = 0; i < (text_rows - 1) * VGA_COLUMNS; i++)
         BUFFER[i] = BUFFER[i + VGA_COLUMNS];
     for (unsigned i = 0; i < VGA_COLUMNS; i++)
-        BUFFER[(VGA_ROWS - 1) * VGA_COLUMNS + i] = cell(' ');
-    row = VGA_ROWS - 1;
+        BUFFER[(text_rows - 1) * VGA_COLUMNS + i] = cell(' ');
+    row = text_rows - 1;
 }
 
 static void newline(void)
 {
     column = 0;
-    if (++row == VGA_ROWS)
+    if (++row == text_rows)
         scroll();
 }
 
@@ -78,6 +81,27 @@ void vga_putc(char c)
             newline();
     }
     move_cursor();
+}
+
+void vga_set_status(const char *text)
+{
+    if (!text) { // give the row back to the text
+        text_rows = VGA_ROWS;
+        for (unsigned i = 0; i < VGA_COLUMNS; i++)
+            BUFFER[(VGA_ROWS - 1) * VGA_COLUMNS + i] = cell(' ');
+        return;
+    }
+    if (text_rows == VGA_ROWS) {
+        text_rows = VGA_ROWS - 1;
+        if (row == text_rows) // the cursor was on the row the status takes
+            newline();
+    }
+    // cppcheck-suppress badBitmaskCheck ; spelled out: black on grey
+    uint16_t attr = (uint16_t)(VGA_BLACK | VGA_LIGHT_GREY << 4) << 8;
+    for (unsigned i = 0; i < VGA_COLUMNS; i++) {
+        char c = *text ? *text++ : ' ';
+        BUFFER[text_rows * VGA_COLUMNS + i] = attr | (uint8_t)c;
+    }
 }
 
 uint16_t vga_cell(unsigned r, unsigned c) { return BUFFER[r * VGA_COLUMNS + c]; }

@@ -270,3 +270,20 @@ KTEST(string_functions)
     KTEST_ASSERT(memcmp("abd", "abc", 3) > 0);
     KTEST_ASSERT(memcmp("abc", "abd", 3) < 0);
 }
+
+KTEST(status_line_stays_put_while_text_scrolls)
+{
+    console_clear();
+    console_status("status: all well");
+    for (int i = 0; i < 2 * VGA_ROWS; i++)
+        kprintf("line %d\n", i);
+    const char *expected = "status: all well";
+    for (unsigned i = 0; expected[i]; i++)
+        KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 1, i), expected[i]);
+    KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 1, 40), ' ');
+    KTEST_ASSERT_EQ(vga_cursor_row(), VGA_ROWS - 2); // text stops above it
+    KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 3, 5), '4'); // "line 49" just above the cursor
+    KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 3, 6), '9');
+    console_status(NULL);
+    KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 1, 0), ' ');
+}

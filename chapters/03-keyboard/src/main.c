@@ -1,0 +1,68 @@
+// Chapter 03's kernel: the keyboard's and the serial port's interrupts push
+// bytes into streams, and tasks on the simple executor await them. The
+// executor still polls every task all the time: the status line shows how
+// often the keyboard task was polled for each key.
+#include "boot.h"
+#include "example.h"
+#include "irq_stream.h"
+#include "keyboard.h"
+#include "keyboard_task.h"
+#include "kprintf.h"
+#include "panic.h"
+#include "serial.h"
+#include "serial_echo.h"
+#include "simple_executor.h"
+#include "yield.h"
+
+// region: streams
+// The rings' storage is static, and so are the streams: a closed stream needs
+// no code to run, so the handlers may fire before kmain gets here.
+static uint8_t keyboard_buffer[128];
+static struct irq_stream keyboard = IRQ_STREAM_INIT("keyboard", keyboard_buffer);
+static uint8_t serial_buffer[256];
+static struct irq_stream serial = IRQ_STREAM_INIT("serial", serial_buffer);
+
+// Interrupt context: hand the byte over and return. No decoding, no printing.
+static void keyboard_byte(uint8_t scancode) { irq_stream_push(&keyboard, scancode); }
+static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
+// endregion: streams
+
+static void spawn(struct simple_executor *ex, const struct future *f, size_t size)
+{
+    if (!simple_executor_spawn(ex, f, size, NULL))
+        panic("out of memory spawning a task");
+}
+
+void kmain(void)
+{
+    kprintf("Chapter 03: interrupts feed async streams\n");
+    keyboard_set_hook(keyboard_byte);
+    serial_set_receive_hook(serial_byte);
+
+    struct simple_executor ex;
+    simple_executor_init(&ex);
+    struct example_task example;
+    example_task_init(&example);
+    spawn(&ex, &example.base, sizeof example);
+    simple_executor_run(&ex);
+
+    struct talker a, b;
+    talker_init(&a, "A", 3);
+    talker_init(&b, "B", 3);
+    spawn(&ex, &a.base, sizeof a);
+    spawn(&ex, &b.base, sizeof b);
+    kprintf("two tasks taking turns:");
+    simple_executor_run(&ex);
+    kprintf("\n");
+
+    // region: kmain_tasks
+    struct keyboard_task keys;
+    struct serial_echo echo;
+    keyboard_task_init(&keys, &keyboard);
+    serial_echo_init(&echo, &serial);
+    spawn(&ex, &keys.base, sizeof keys);
+    spawn(&ex, &echo.base, sizeof echo);
+    kprintf("Type on the keyboard, or in the serial terminal.\n");
+    simple_executor_run(&ex); // the tasks never finish: this never returns
+    // endregion: kmain_tasks
+}
