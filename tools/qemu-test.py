@@ -5,8 +5,11 @@
 2. Boot once per KTEST_PANICS test with `test=NAME` (a panic ends a boot).
 3. With --golden FILE, boot normally and compare the serial output, line by
    line from the first, with FILE (a line `re: PATTERN` is a regular
-   expression the output line must match in full). QEMU is stopped once
-   every expected line has been seen.
+   expression the output line must match in full; a line `send: TEXT` is
+   not output but input: TEXT, with \r and \n escapes, is typed into the
+   serial port once every line before it has been seen). QEMU is stopped
+   once every expected line has been seen. Every line printed must also fit
+   the 80-column VGA text screen, where a longer one wraps.
 
 Every boot has a time limit. Ends with `N passed, N failed`; exits 1 on any
 failure. Serial logs are kept under the kernel's build folder.
@@ -29,11 +32,13 @@ def qemu_command(kernel, append):
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 
 
-def boot(kernel, append, timeout, log_path, stop_when=None):
+def boot(kernel, append, timeout, log_path, stop_when=None, feed=None):
     """Boot once; return (exit code or None on timeout, output lines).
-    stop_when(lines) -> True stops QEMU early (for kernels that never exit)."""
+    stop_when(lines) -> True stops QEMU early (for kernels that never exit).
+    feed(lines) -> bytes to type into the serial port now, or None."""
     proc = subprocess.Popen(qemu_command(kernel, append), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                            stderr=subprocess.STDOUT,
+                            stdin=subprocess.PIPE if feed else subprocess.DEVNULL)
     os.set_blocking(proc.stdout.fileno(), False)
     data = b""
     deadline = time.monotonic() + timeout
@@ -43,6 +48,10 @@ def boot(kernel, append, timeout, log_path, stop_when=None):
         if chunk:
             data += chunk
         lines = data.decode("utf-8", "replace").replace("\r", "").split("\n")
+        typed = feed(lines[:-1]) if feed else None
+        if typed:
+            proc.stdin.write(typed)
+            proc.stdin.flush()
         if stop_when and stop_when(lines[:-1]):
             proc.kill()
             proc.wait()
@@ -130,10 +139,29 @@ def line_matches(expected, actual):
     return expected == actual
 
 
+SCREEN_COLUMNS = 80
+
+
+def too_wide(lines, columns=SCREEN_COLUMNS):
+    """(line number, width, line) of each line wider than the screen."""
+    return [(i + 1, len(line.expandtabs(8)), line) for i, line in enumerate(lines)
+            if len(line.expandtabs(8)) > columns]
+
+
 def run_golden(args, report, logs):
-    expected = load_golden(args.golden)
+    expected, sends = [], {}  # sends: {number of lines seen first: bytes}
+    for line in load_golden(args.golden):
+        if line.startswith("send: "):
+            text = line[6:].replace("\\r", "\r").replace("\\n", "\n")
+            sends[len(expected)] = sends.get(len(expected), b"") + text.encode()
+        else:
+            expected.append(line)
     log = os.path.join(logs, "golden.log")
     mismatch = []
+
+    def feed(lines):
+        seen = len(lines)
+        return sends.pop(seen, None) if seen in sends else None
 
     def done(lines):
         for i, line in enumerate(lines):
@@ -144,7 +172,8 @@ def run_golden(args, report, logs):
                 return True
         return len(lines) >= len(expected)
 
-    code, lines = boot(args.kernel, "", args.timeout, log, stop_when=done)
+    code, lines = boot(args.kernel, "", args.timeout, log, stop_when=done,
+                       feed=feed if sends else None)
     if mismatch:
         i, line = mismatch[0]
         report.fail("golden output", f"line {i + 1}: expected {expected[i]!r}, got {line!r}",
@@ -156,6 +185,14 @@ def run_golden(args, report, logs):
                     f"for line {seen + 1}: {missing!r}", log, lines)
     else:
         report.ok("golden output", f" ({len(expected)} lines)")
+    wide = too_wide(lines)
+    if wide:
+        n, width, line = wide[0]
+        report.fail(f"{SCREEN_COLUMNS} columns", f"line {n} is {width} columns wide, more than "
+                    f"the {SCREEN_COLUMNS} of the VGA screen (it wraps there): {line!r}"
+                    + (f"; {len(wide) - 1} more" if len(wide) > 1 else ""), log)
+    else:
+        report.ok(f"{SCREEN_COLUMNS} columns", " (every line of the boot fits the screen)")
 
 
 def main():

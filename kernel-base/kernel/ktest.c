@@ -3,8 +3,10 @@
 
 #include "console.h"
 #include "cpu.h"
+#include "interrupts.h"
 #include "io.h"
 #include "katomic.h"
+#include "keyboard.h"
 #include "kprintf.h"
 #include "pit.h"
 
@@ -37,6 +39,21 @@ bool ktest_wait_until(bool (*done)(void *arg), void *arg, uint64_t max_ticks)
     }
     cpu_interrupts_enable();
     return ok;
+}
+
+static bool keyboard_irq_since(void *count)
+{
+    return interrupts_count(IRQ_BASE + IRQ_KEYBOARD) != *(uint64_t *)count;
+}
+
+void ktest_type(const uint8_t *bytes, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t irqs = interrupts_count(IRQ_BASE + IRQ_KEYBOARD);
+        keyboard_inject(bytes[i]);
+        if (!ktest_wait_until(keyboard_irq_since, &irqs, 50))
+            panic("ktest_type: byte %u (%#x) raised no IRQ 1 within 50 ticks", i, bytes[i]);
+    }
 }
 
 void ktest_qemu_exit(unsigned code)

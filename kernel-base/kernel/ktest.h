@@ -65,3 +65,8 @@ __attribute__((noreturn)) void ktest_qemu_exit(unsigned code);
 // done. Race-free: an interrupt that makes done() true is never slept through.
 // Task context, interrupts enabled.
 bool ktest_wait_until(bool (*done)(void *arg), void *arg, uint64_t max_ticks);
+
+// Type `bytes` on the PS/2 keyboard (keyboard_inject), each one waiting for
+// its own IRQ 1, since the controller holds one byte at a time. Panics if a
+// byte raises no interrupt. Task context.
+void ktest_type(const uint8_t *bytes, unsigned n);

@@ -29,11 +29,11 @@ struct keyboard_task {
     struct stream_next next;   // the await in progress
     struct scancode_decoder decoder;
     // What busy polling costs, shown on the status line after every key.
-    unsigned long polls;              // times this task was polled
-    unsigned long polls_at_last_key;  // polls when the previous key was echoed
-    uint32_t wakes_at_last_key;       // the stream's delivered wakes then
-    unsigned long keys;               // key presses echoed
-    uint32_t drops_reported;          // drops already printed
+    unsigned long polls;             // times this task was polled
+    unsigned long polls_at_last_key; // polls when the previous key was echoed
+    uint32_t wakes_at_last_key;      // the stream's delivered wakes then
+    unsigned long keys;              // key presses echoed
+    uint32_t drops_reported;         // drops already printed
 };
 // endregion: keyboard_task
 

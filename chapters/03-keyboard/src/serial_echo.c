@@ -21,6 +21,7 @@ static enum poll serial_echo_poll(struct future *f, struct context *cx)
     struct serial_echo *self = CONTAINER_OF(f, struct serial_echo, base);
     ASYNC_BEGIN(self->resume);
     self->bytes = irq_stream_open(self->source);
+    kprintf("%s: echoing what it receives\n", self->source->device);
     for (;;) {
         stream_next_init(&self->next, self->bytes);
         AWAIT(self->resume, &self->next.base, cx);

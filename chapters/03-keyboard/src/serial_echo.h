@@ -14,7 +14,8 @@ struct serial_echo {
     struct stream_next next;
 };
 
-// A task that echoes every byte received on `source`: printable ASCII as it
+// A task that says it is listening once its stream is open, then echoes
+// every byte received on `source`: printable ASCII as it
 // is, Enter (CR) as a new line, Backspace and DEL as a backspace; other
 // bytes as <0xNN>. It never finishes. Task context.
 void serial_echo_init(struct serial_echo *t, struct irq_stream *source);

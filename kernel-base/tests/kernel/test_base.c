@@ -173,21 +173,6 @@ KTEST(pit_ticks_advance)
     KTEST_ASSERT_EQ(pit_hz(), 100);
 }
 
-static bool keyboard_irq_since(void *count)
-{
-    return interrupts_count(IRQ_BASE + IRQ_KEYBOARD) != *(uint64_t *)count;
-}
-
-// Each byte waits for its own IRQ 1: the controller holds one byte at a time.
-static void type_bytes(const uint8_t *bytes, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t irqs = interrupts_count(IRQ_BASE + IRQ_KEYBOARD);
-        keyboard_inject(bytes[i]);
-        KTEST_ASSERT(ktest_wait_until(keyboard_irq_since, &irqs, 50));
-        KTEST_ASSERT_EQ(interrupts_count(IRQ_BASE + IRQ_KEYBOARD), irqs + 1);
-    }
-}
 
 static uint8_t received[16];
 static _Atomic unsigned received_count;
@@ -205,7 +190,7 @@ KTEST(keyboard_bytes_arrive_in_order_through_irq1)
     static const uint8_t bytes[] = {0x1E, 0x9E, 0xE0, 0x48, 0xE0, 0xC8, 0x2A, 0x10};
     keyboard_hook old = keyboard_set_hook(record_byte);
     uint64_t irqs = interrupts_count(IRQ_BASE + IRQ_KEYBOARD);
-    type_bytes(bytes, sizeof bytes);
+    ktest_type(bytes, sizeof bytes);
     keyboard_set_hook(old);
     KTEST_ASSERT_EQ(atomic_load(&received_count), sizeof bytes);
     for (unsigned i = 0; i < sizeof bytes; i++)
@@ -249,7 +234,7 @@ KTEST(demo_echoes_keys_and_reports_unknown_scancodes)
                                     0x2A, 0x1E, 0x9E, 0xAA}; // Shift+a
     console_clear();
     keyboard_hook old = keyboard_set_hook(demo_echo_key);
-    type_bytes(bytes, sizeof bytes);
+    ktest_type(bytes, sizeof bytes);
     keyboard_set_hook(old);
     KTEST_ASSERT(screen_contains("hi"));
     KTEST_ASSERT(screen_contains("keyboard: unknown scancode 0xe0 0x5f ignored"));
