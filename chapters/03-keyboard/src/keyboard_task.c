@@ -17,17 +17,27 @@ static void report_drops(struct keyboard_task *self)
     }
 }
 
-// What it cost to wait for this key: the simple executor polls the task
-// again and again, and ignores the wakes that the stream delivers.
+// What it cost to wait for this key: how often the task was polled, against
+// the scancodes that arrived and the wakes the stream delivered for them. An
+// executor that polls only woken tasks polls once per wake.
 static void show_cost(struct keyboard_task *self)
 {
     uint32_t wakes = irq_stream_stats(self->source).wakes_delivered;
     self->keys++;
-    kstatus("keyboard task: %lu polls for the last key, %u wakes ignored; %lu keys",
-            self->polls - self->polls_at_last_key, (unsigned)(wakes - self->wakes_at_last_key),
-            self->keys);
-    self->polls_at_last_key = self->polls;
-    self->wakes_at_last_key = wakes;
+    kstatus("keyboard task: %lu polls for the last key (%lu scancodes, %u wakes); %lu keys",
+            self->polls - self->at_last_key.polls, self->scancodes - self->at_last_key.scancodes,
+            (unsigned)(wakes - self->at_last_key.wakes), self->keys);
+    self->at_last_key.polls = self->polls;
+    self->at_last_key.scancodes = self->scancodes;
+    self->at_last_key.wakes = wakes;
+}
+
+// After Enter, the same figures for the whole line, on every console.
+static void report_line(struct keyboard_task *self)
+{
+    kprintf("keyboard: %lu polls for %lu scancodes since the last line\n",
+            self->polls - self->at_last_line.polls, self->scancodes - self->at_last_line.scancodes);
+    self->at_last_line = self->at_last_key;
 }
 
 // region: echo_key
@@ -43,6 +53,8 @@ static void echo_key(struct keyboard_task *self, uint8_t byte)
         else
             kprintf("[%s]", scancode_key_name(ev.key));
         show_cost(self);
+        if (ev.codepoint == '\n')
+            report_line(self);
         return;
     case SCANCODE_UNKNOWN:
         kprintf("\nkeyboard: unknown scancode");
@@ -67,12 +79,13 @@ static enum poll keyboard_task_poll(struct future *f, struct context *cx)
     struct keyboard_task *self = CONTAINER_OF(f, struct keyboard_task, base);
     self->polls++;
     ASYNC_BEGIN(self->resume);
-    self->scancodes = irq_stream_open(self->source);
+    self->stream = irq_stream_open(self->source);
     for (;;) {
-        stream_next_init(&self->next, self->scancodes);
+        stream_next_init(&self->next, self->stream);
         AWAIT(self->resume, &self->next.base, cx);
         if (self->next.ended)
             break; // a keyboard stream never ends, but a stream may
+        self->scancodes++;
         report_drops(self);
         echo_key(self, self->next.item);
     }

@@ -25,15 +25,20 @@ struct keyboard_task {
     struct future base;
     int resume;
     struct irq_stream *source; // where the scancodes come from (its drop counts too)
-    struct stream *scancodes;  // the source, opened by the first poll
+    struct stream *stream;     // the source, opened by the first poll
     struct stream_next next;   // the await in progress
     struct scancode_decoder decoder;
-    // What busy polling costs, shown on the status line after every key.
-    unsigned long polls;             // times this task was polled
-    unsigned long polls_at_last_key; // polls when the previous key was echoed
-    uint32_t wakes_at_last_key;      // the stream's delivered wakes then
-    unsigned long keys;              // key presses echoed
-    uint32_t drops_reported;         // drops already printed
+    // What waiting for a key costs, on the status line after every key and
+    // in a line of its own after Enter: polls of this task, against the
+    // scancodes and wakes that called for them.
+    unsigned long polls;     // times this task was polled
+    unsigned long scancodes; // bytes it got
+    unsigned long keys;      // key presses it echoed
+    struct {
+        unsigned long polls, scancodes;
+        uint32_t wakes;
+    } at_last_key, at_last_line; // the counts at the previous key, and Enter
+    uint32_t drops_reported;     // drops already printed
 };
 // endregion: keyboard_task
 
