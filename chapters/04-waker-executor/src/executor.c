@@ -1,0 +1,176 @@
+// The waker executor of executor.h: the task table, the wakers, the run loop.
+//
+// Why no wakeup is lost, on one CPU. A wake sets the slot's queued bit and,
+// if it was clear, pushes the slot; the executor clears the bit just before
+// it polls the task. Take any wake W of a task T:
+// - if W finds the bit clear, W pushes T, and T is polled after W;
+// - if W finds it set, T's slot is in the queue and its bit has not been
+//   cleared yet (the executor clears it after popping, before polling), so
+//   the poll that comes is after W too.
+// Either way T is polled after W, and that poll sees what W's producer
+// published before waking (the bit's exchange carries it: release in the
+// wake, acquire in the executor's clearing exchange).
+//
+// Why a stale wake is harmless. Only the executor finishes tasks, in task
+// context, and a wake in task context runs inside a poll or a spawn, never
+// inside a finish; a wake in an interrupt handler runs to completion before
+// the executor goes on. So a wake compares the generation and sets the bit
+// with nothing in between that could finish the task. A task that wakes
+// itself in its last poll leaves its slot queued after it is freed: the
+// executor then pops a slot without a task and skips it (a stale entry), or,
+// if a new task was spawned into the slot meanwhile, that entry queues the
+// new task, whose own spawn found the bit set.
+#include "executor.h"
+
+#include "katomic.h"
+#include "panic.h"
+
+// The executor that wakers wake into (executor_init). Set in task context,
+// read by wakes in any context: published with release, read with acquire.
+static struct executor *_Atomic current_executor;
+
+// region: task_waker
+// A waker's data is the task id itself, packed into the pointer's bits.
+_Static_assert(sizeof(uintptr_t) >= sizeof(uint64_t), "an id fits in a waker's data");
+
+static const void *id_to_data(struct task_id id)
+{
+    return (const void *)(uintptr_t)((uint64_t)id.generation << 32 | id.slot);
+}
+
+static struct task_id data_to_id(const void *data)
+{
+    uint64_t bits = (uintptr_t)data;
+    return (struct task_id){.slot = (uint32_t)bits, .generation = (uint32_t)(bits >> 32)};
+}
+
+static struct waker task_waker_clone(const void *data);
+static void task_waker_wake(const void *data) { executor_wake(data_to_id(data)); }
+static void task_waker_drop(const void *data) { (void)data; } // a value: nothing to give back
+
+static const struct waker_vtable task_waker_vtable = {
+    .clone = task_waker_clone,
+    .wake = task_waker_wake,
+    .wake_by_ref = task_waker_wake,
+    .drop = task_waker_drop,
+};
+
+static struct waker task_waker_clone(const void *data)
+{
+    return (struct waker){data, &task_waker_vtable};
+}
+
+struct waker executor_waker(struct task_id id)
+{
+    return (struct waker){id_to_data(id), &task_waker_vtable};
+}
+// endregion: task_waker
+
+void executor_init(struct executor *ex)
+{
+    *ex = (struct executor){.free_count = EXECUTOR_MAX_TASKS};
+    for (unsigned i = 0; i < EXECUTOR_MAX_TASKS; i++)
+        ex->free_slots[i] = (uint8_t)(EXECUTOR_MAX_TASKS - 1 - i); // slot 0 is used first
+    katomic_store(&current_executor, ex, memory_order_release);
+}
+
+// region: executor_wake
+void executor_wake(struct task_id id)
+{
+    struct executor *ex = katomic_load(&current_executor, memory_order_acquire);
+    if (!ex || id.slot >= EXECUTOR_MAX_TASKS)
+        return;
+    katomic_fetch_add(&ex->wakes, 1, memory_order_relaxed);
+    struct task_slot *s = &ex->slots[id.slot];
+    // exercise: 4.2 begin
+    if (katomic_load(&s->generation, memory_order_acquire) != id.generation) {
+        katomic_fetch_add(&ex->stale_wakes, 1, memory_order_relaxed);
+        return; // the task finished: nothing to wake
+    }
+    // Only the wake that flips the bit pushes: a task is queued at most once.
+    if (!katomic_exchange(&s->queued, true, memory_order_acq_rel))
+        ready_queue_push(&ex->ready, (uint8_t)id.slot);
+    // exercise: 4.2 end
+}
+// endregion: executor_wake
+
+enum executor_spawn_result executor_spawn(struct executor *ex, const struct future *future,
+                                          size_t size, void (*drop)(struct future *),
+                                          struct task_id *id)
+{
+    // exercise: 4.1 begin
+    if (ex->free_count == 0)
+        return EXECUTOR_TABLE_FULL;
+    struct task *task = task_new(future, size, drop);
+    if (!task)
+        return EXECUTOR_NO_MEMORY;
+    uint32_t slot = ex->free_slots[--ex->free_count];
+    struct task_slot *s = &ex->slots[slot];
+    s->task = task;
+    if (id)
+        *id = (struct task_id){slot, katomic_load(&s->generation, memory_order_relaxed)};
+    // A new task is ready: queue it, as a wake would. The bit may be set
+    // already, by the last wake of the slot's previous task, whose entry is
+    // still in the queue: that entry now stands for this task.
+    if (!katomic_exchange(&s->queued, true, memory_order_acq_rel))
+        ready_queue_push(&ex->ready, (uint8_t)slot);
+    return EXECUTOR_SPAWNED;
+    // exercise: 4.1 end
+}
+
+// The task in `slot` is done: free it, make its id stale, free the slot.
+static void finish(struct executor *ex, uint32_t slot)
+{
+    struct task_slot *s = &ex->slots[slot];
+    // exercise: 4.4 begin
+    task_free(s->task);
+    s->task = NULL;
+    // From here on its wakers' generation no longer matches.
+    katomic_fetch_add(&s->generation, 1, memory_order_release);
+    ex->free_slots[ex->free_count++] = (uint8_t)slot;
+    ex->completed++;
+    // exercise: 4.4 end
+}
+
+// region: run_ready_tasks
+unsigned long executor_run_ready_tasks(struct executor *ex)
+{
+    unsigned long polled = 0;
+    uint8_t slot;
+    for (uint32_t n = ready_queue_length(&ex->ready); n && ready_queue_pop(&ex->ready, &slot);
+         n--) {
+        struct task_slot *s = &ex->slots[slot];
+        // exercise: 4.3 begin
+        // Clear the bit before the poll: a wake from now on queues the task again.
+        katomic_exchange(&s->queued, false, memory_order_acq_rel);
+        if (!s->task) {
+            ex->stale_entries++; // it finished after the wake that queued it
+            continue;
+        }
+        struct task_id id = {slot, katomic_load(&s->generation, memory_order_relaxed)};
+        struct waker waker = executor_waker(id);
+        struct context cx = {.waker = &waker};
+        ex->current = id;
+        ex->polling = true;
+        ex->polls++;
+        polled++;
+        enum poll result = future_poll(task_future(s->task), &cx);
+        ex->polling = false;
+        if (result == POLL_READY)
+            finish(ex, slot);
+        // exercise: 4.3 end
+    }
+    return polled;
+}
+// endregion: run_ready_tasks
+
+void executor_run(struct executor *ex)
+{
+    for (;;)
+        executor_run_ready_tasks(ex); // busy: nothing ready means try again at once
+}
+
+unsigned executor_task_count(const struct executor *ex)
+{
+    return EXECUTOR_MAX_TASKS - ex->free_count;
+}

@@ -1,0 +1,79 @@
+// Chapter 04's kernel: the same tasks as chapter 03, on an executor that
+// polls a task only after its waker was woken. The keyboard task is now
+// polled once per scancode; the CPU still spins, checking an empty queue.
+#include "boot.h"
+#include "example.h"
+#include "executor.h"
+#include "irq_stream.h"
+#include "keyboard.h"
+#include "keyboard_task.h"
+#include "kprintf.h"
+#include "panic.h"
+#include "serial.h"
+#include "serial_echo.h"
+#include "yield.h"
+
+// The rings' storage is static, and so are the streams: a closed stream needs
+// no code to run, so the handlers may fire before kmain gets here.
+static uint8_t keyboard_buffer[128];
+static struct irq_stream keyboard = IRQ_STREAM_INIT("keyboard", keyboard_buffer);
+static uint8_t serial_buffer[256];
+static struct irq_stream serial = IRQ_STREAM_INIT("serial", serial_buffer);
+
+// Interrupt context: hand the byte over and return. The push wakes the
+// task's waker, which now really queues the task.
+static void keyboard_byte(uint8_t scancode) { irq_stream_push(&keyboard, scancode); }
+static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
+
+// region: spawn
+static void spawn(struct executor *ex, const struct future *f, size_t size)
+{
+    switch (executor_spawn(ex, f, size, NULL, NULL)) {
+    case EXECUTOR_SPAWNED: return;
+    case EXECUTOR_TABLE_FULL: panic("the task table is full (%d tasks)", EXECUTOR_MAX_TASKS);
+    case EXECUTOR_NO_MEMORY: panic("out of memory spawning a task");
+    }
+}
+// endregion: spawn
+
+// Rounds of the run loop until one finds nothing ready; the polls it took.
+static unsigned long run_until_idle(struct executor *ex)
+{
+    unsigned long polls = 0, n;
+    while ((n = executor_run_ready_tasks(ex)))
+        polls += n;
+    return polls;
+}
+
+void kmain(void)
+{
+    kprintf("Chapter 04: an executor that polls only woken tasks\n");
+    keyboard_set_hook(keyboard_byte);
+    serial_set_receive_hook(serial_byte);
+
+    static struct executor ex; // 64 slots and a queue: too big for the stack's taste
+    executor_init(&ex);
+    struct example_task example;
+    example_task_init(&example);
+    spawn(&ex, &example.base, sizeof example);
+    run_until_idle(&ex);
+
+    // region: kmain_talkers
+    struct talker a, b;
+    talker_init(&a, "A", 3);
+    talker_init(&b, "B", 3);
+    spawn(&ex, &a.base, sizeof a);
+    spawn(&ex, &b.base, sizeof b);
+    kprintf("two tasks taking turns:");
+    kprintf(" (%lu polls)\n", run_until_idle(&ex));
+    // endregion: kmain_talkers
+
+    struct keyboard_task keys;
+    struct serial_echo echo;
+    keyboard_task_init(&keys, &keyboard);
+    serial_echo_init(&echo, &serial);
+    spawn(&ex, &keys.base, sizeof keys);
+    spawn(&ex, &echo.base, sizeof echo);
+    kprintf("Type on the keyboard, or in the serial terminal.\n");
+    executor_run(&ex); // the tasks never finish; the loop spins when none is ready
+}
