@@ -2,17 +2,18 @@
 //
 // The protocol, before the code.
 //
-// The state word is a lock that nobody ever waits for. Whoever moves it away
-// from WAITING owns the waker slot until it moves it back:
+// The state word is a lock that nobody ever waits for: whoever moves it away
+// from WAITING owns the waker slot until it moves it back. The transitions:
 //
-//              register: CAS WAITING -> REGISTERING
-//     WAITING ------------------------------------> REGISTERING
-//        ^  ^        register: CAS REGISTERING -> WAITING   |
-//        |  +-------------------------------------------+   | wake: fetch_or WAKING
-//        |                                                  v
-//        |   register: (its CAS failed) exchange WAITING  REGISTERING|WAKING
-//        +------------------------------------------------------+
-//     WAITING --- wake: fetch_or WAKING ---> WAKING --- wake: fetch_and ~WAKING ---> WAITING
+//     from                 by                                    to
+//     WAITING              register R1: CAS                      REGISTERING
+//     REGISTERING          register R2: CAS                      WAITING
+//     REGISTERING          wake: fetch_or WAKING                 REGISTERING|WAKING
+//     REGISTERING|WAKING   register: R2 failed; exchange         WAITING (register wakes)
+//     WAITING              wake: fetch_or WAKING                 WAKING
+//     WAKING               wake: fetch_and ~WAKING               WAITING (wake wakes)
+//     WAKING               register: R1 fails (SMP only)         WAKING (wake_by_ref)
+//     WAKING               a second wake: fetch_or (SMP only)    WAKING (nothing to do)
 //
 // register (task context):
 //   1. CAS WAITING -> REGISTERING. Won: the slot is ours. Store a clone of
