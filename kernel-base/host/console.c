@@ -32,17 +32,19 @@ int kvprintf(const char *fmt, va_list args)
     return n;
 }
 
-static char status[81];
+static char status[4][81];
 
-void kstatus(const char *fmt, ...)
+void kstatus_at(unsigned line, const char *fmt, ...)
 {
+    if (line >= 4)
+        return;
     va_list args;
     va_start(args, fmt);
-    kvsnprintf(status, sizeof status, fmt, args);
+    kvsnprintf(status[line], sizeof status[line], fmt, args);
     va_end(args);
 }
 
-const char *console_status_line(void) { return status; }
+const char *console_status_line(unsigned line) { return line < 4 ? status[line] : ""; }
 
 const char *console_output(void) { return buffer; }
 

@@ -7,5 +7,5 @@
 // is dropped if it outgrows the buffer).
 const char *console_output(void);
 void console_output_clear(void);
-// The latest kstatus line ("" before the first).
-const char *console_status_line(void);
+// The latest text of status line `line` (kstatus_at), "" before the first.
+const char *console_status_line(unsigned line);

@@ -11,11 +11,13 @@
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list args);
 
-// A status line: one line (cut at 80 columns) that replaces the one before,
-// for figures that change all the time. In the kernel it is the screen's
-// bottom row, and not sent to serial; on the host, tests read the latest one
-// with console_status_line().
-void kstatus(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+// Status lines: each one line (cut at 80 columns) that replaces the one
+// before, for figures that change all the time. In the kernel they are the
+// screen's bottom rows (line 0 the last, line 1 the one above, up to 3), and
+// not sent to serial; on the host, tests read the latest text of each with
+// console_status_line(line).
+void kstatus_at(unsigned line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define kstatus(...) kstatus_at(0, __VA_ARGS__)
 
 // Formats into buf (always NUL-terminated when size > 0); returns the length
 // the whole output would have had, as snprintf does.

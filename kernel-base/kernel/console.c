@@ -37,10 +37,10 @@ void console_set_color(enum vga_color fg, enum vga_color bg)
     cpu_interrupts_restore(was_enabled);
 }
 
-void console_status(const char *text)
+void console_status(unsigned line, const char *text)
 {
     bool was_enabled = cpu_interrupts_save_disable();
-    vga_set_status(text);
+    vga_set_status(line, text);
     cpu_interrupts_restore(was_enabled);
 }
 
@@ -57,14 +57,14 @@ static void put(char c, void *arg)
     console_putc(c);
 }
 
-void kstatus(const char *fmt, ...)
+void kstatus_at(unsigned line, const char *fmt, ...)
 {
-    char line[VGA_COLUMNS + 1];
+    char text[VGA_COLUMNS + 1];
     va_list args;
     va_start(args, fmt);
-    kvsnprintf(line, sizeof line, fmt, args);
+    kvsnprintf(text, sizeof text, fmt, args);
     va_end(args);
-    console_status(line);
+    console_status(line, text);
 }
 
 int kvprintf(const char *fmt, va_list args) { return kformat(put, NULL, fmt, args); }

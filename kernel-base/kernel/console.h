@@ -25,6 +25,7 @@ enum vga_color {
 
 #define VGA_COLUMNS 80
 #define VGA_ROWS    25
+#define VGA_STATUS_LINES 4
 
 void console_init(void);
 // Safe from any context: each character is written with interrupts disabled.
@@ -34,10 +35,11 @@ uint64_t console_written(void);
 void console_set_color(enum vga_color fg, enum vga_color bg);
 // Blank the screen and put the cursor at the top left.
 void console_clear(void);
-// Show `text` (cut at 80 columns) on the screen's bottom row, which text no
-// longer scrolls through from the first call on; NULL gives the row back.
+// Show `text` (cut at 80 columns) on status line `line` (0 is the screen's
+// bottom row, 1 the row above it, up to VGA_STATUS_LINES - 1), which text no
+// longer scrolls through from then on; NULL gives every status row back.
 // Screen only, not serial: a status changes too often for a log. Any context.
-void console_status(const char *text);
+void console_status(unsigned line, const char *text);
 
 // The screen under the console; call these with interrupts disabled (the
 // console_ functions do), since a handler may print at any moment.
@@ -45,7 +47,7 @@ void vga_init(void);
 void vga_putc(char c);
 void vga_clear(void);
 void vga_set_color(enum vga_color fg, enum vga_color bg);
-void vga_set_status(const char *text);
+void vga_set_status(unsigned line, const char *text);
 // The character and colour at a screen cell, for tests.
 uint16_t vga_cell(unsigned row, unsigned column);
 unsigned vga_cursor_row(void);

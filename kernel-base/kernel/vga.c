@@ -83,24 +83,28 @@ void vga_putc(char c)
     move_cursor();
 }
 
-void vga_set_status(const char *text)
+void vga_set_status(unsigned line, const char *text)
 {
-    if (!text) { // give the row back to the text
+    if (line >= VGA_STATUS_LINES)
+        return;
+    if (!text) { // give the rows back to the text
+        for (unsigned i = text_rows * VGA_COLUMNS; i < VGA_ROWS * VGA_COLUMNS; i++)
+            BUFFER[i] = cell(' ');
         text_rows = VGA_ROWS;
-        for (unsigned i = 0; i < VGA_COLUMNS; i++)
-            BUFFER[(VGA_ROWS - 1) * VGA_COLUMNS + i] = cell(' ');
         return;
     }
-    if (text_rows == VGA_ROWS) {
-        text_rows = VGA_ROWS - 1;
-        if (row == text_rows) // the cursor was on the row the status takes
-            newline();
+    // Status line `line` is row VGA_ROWS - 1 - line: the text scrolls above it.
+    while (text_rows > VGA_ROWS - 1 - line) {
+        text_rows--;
+        if (row >= text_rows) // the cursor was on a row the status takes
+            scroll();
     }
     // cppcheck-suppress badBitmaskCheck ; spelled out: black on grey
     uint16_t attr = (uint16_t)(VGA_BLACK | VGA_LIGHT_GREY << 4) << 8;
+    unsigned start = (VGA_ROWS - 1 - line) * VGA_COLUMNS;
     for (unsigned i = 0; i < VGA_COLUMNS; i++) {
         char c = *text ? *text++ : ' ';
-        BUFFER[text_rows * VGA_COLUMNS + i] = attr | (uint8_t)c;
+        BUFFER[start + i] = attr | (uint8_t)c;
     }
 }
 

@@ -259,16 +259,19 @@ KTEST(string_functions)
 KTEST(status_line_stays_put_while_text_scrolls)
 {
     console_clear();
-    console_status("status: all well");
+    console_status(0, "status: all well");
+    console_status(1, "second: also well");
     for (int i = 0; i < 2 * VGA_ROWS; i++)
         kprintf("line %d\n", i);
     const char *expected = "status: all well";
     for (unsigned i = 0; expected[i]; i++)
         KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 1, i), expected[i]);
     KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 1, 40), ' ');
-    KTEST_ASSERT_EQ(vga_cursor_row(), VGA_ROWS - 2); // text stops above it
-    KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 3, 5), '4'); // "line 49" just above the cursor
-    KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 3, 6), '9');
-    console_status(NULL);
+    KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 2, 0), 's');
+    KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 2, 1), 'e');
+    KTEST_ASSERT_EQ(vga_cursor_row(), VGA_ROWS - 3); // text stops above them
+    KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 4, 5), '4'); // "line 49" just above the cursor
+    KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 4, 6), '9');
+    console_status(0, NULL);
     KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 1, 0), ' ');
 }
