@@ -31,6 +31,8 @@ KERNEL_INCLUDES := $(INCLUDES) -I$(KERNEL_BASE)/kernel
 KERNEL_CFLAGS := -std=gnu11 $(WARNINGS) -O2 -g -ffreestanding -fno-stack-protector \
     -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx -mcmodel=small \
     -fno-omit-frame-pointer -fno-asynchronous-unwind-tables $(KERNEL_INCLUDES) -MMD -MP
+# A program may add -D options of its own (chapter 05's IDLE=naive).
+KERNEL_CFLAGS += $(DEFINES)
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
     -T $(KERNEL_BASE)/linker.ld
 

@@ -22,8 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ALWAYS_DIFFERENT = {"Makefile", "exercises", "src/main.c", "tests/expected-output.txt"}
 CHANGES_FILE = "snapshot-changes"
+ALWAYS_DIFFERENT = {"Makefile", "exercises", "src/main.c", "tests/expected-output.txt", CHANGES_FILE}
 NOT_BUILT = {"tests/expected-output.txt"}  # read by the QEMU test, not compiled
 
 

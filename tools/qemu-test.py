@@ -128,6 +128,16 @@ def run_panic_test(args, report, logs, test):
         report.fail(test, describe_exit(code, args.timeout), log, lines)
 
 
+def run_one_ktest(args, report, logs, test):
+    """Boot with test=NAME: one KTEST (that returns) alone."""
+    log = os.path.join(logs, f"{test}.log")
+    code, lines = boot(args.kernel, f"test={test}", args.timeout, log)
+    if code == EXIT_SUCCESS and f"{test} ... ok" in lines:
+        report.ok(test)
+    else:
+        report.fail(test, describe_exit(code, args.timeout), log, lines)
+
+
 def load_golden(path):
     with open(path) as f:
         return [line.rstrip("\n") for line in f]
@@ -202,12 +212,16 @@ def main():
     parser.add_argument("--golden", help="expected serial output of a normal boot")
     parser.add_argument("--timeout", type=float, default=20, help="seconds per boot")
     parser.add_argument("--no-ktests", action="store_true", help="only the golden test")
+    parser.add_argument("--ktest", action="append", default=[],
+                        help="boot with test=NAME and run only that KTEST (repeatable)")
     args = parser.parse_args()
 
     logs = os.path.join(os.path.dirname(os.path.abspath(args.kernel)), "qemu-test")
     os.makedirs(logs, exist_ok=True)
     report = Report(args.name)
-    if not args.no_ktests:
+    for test in args.ktest:
+        run_one_ktest(args, report, logs, test)
+    if not args.no_ktests and not args.ktest:
         for test in run_ktests(args, report, logs):
             run_panic_test(args, report, logs, test)
     if args.golden:

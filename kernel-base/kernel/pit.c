@@ -15,7 +15,21 @@
 static _Atomic uint64_t ticks;
 static unsigned rate; // set before IRQ 0 is unmasked; the handler never reads it
 
-static void pit_irq(void) { katomic_fetch_add(&ticks, 1, memory_order_relaxed); }
+// Published by task context (release), called by the IRQ (acquire).
+static _Atomic(pit_hook) hook;
+
+static void pit_irq(void)
+{
+    uint64_t now = katomic_fetch_add(&ticks, 1, memory_order_relaxed) + 1;
+    pit_hook h = katomic_load(&hook, memory_order_acquire);
+    if (h)
+        h(now);
+}
+
+pit_hook pit_set_hook(pit_hook new_hook)
+{
+    return katomic_exchange(&hook, new_hook, memory_order_acq_rel);
+}
 
 void pit_init(unsigned hz)
 {

@@ -1,4 +1,5 @@
-// The programmable interval timer (channel 0, IRQ 0): a tick counter.
+// The programmable interval timer (channel 0, IRQ 0): a tick counter, and a
+// hook that runs at every tick.
 #pragma once
 
 #include <stdint.h>
@@ -8,3 +9,9 @@ void pit_init(unsigned hz);
 unsigned pit_hz(void);
 // Ticks since pit_init. Safe from any context.
 uint64_t pit_ticks(void);
+
+// Called in interrupt context at every tick, with the tick count it has just
+// reached: it must not allocate, lock, block or print.
+typedef void (*pit_hook)(uint64_t ticks);
+// Install a hook (NULL: none); returns the previous one. Task context.
+pit_hook pit_set_hook(pit_hook hook);

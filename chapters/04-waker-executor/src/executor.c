@@ -29,6 +29,12 @@
 // read by wakes in any context: published with release, read with acquire.
 static struct executor *_Atomic current_executor;
 
+// Generations come from one counter for every slot of every executor, so a
+// generation is never given twice: an old id cannot name a new task, even in
+// an executor initialised again in the same memory. (Task context only.)
+static uint32_t generations;
+static uint32_t new_generation(void) { return ++generations; }
+
 // region: task_waker
 // A waker's data is the task id itself, packed into the pointer's bits.
 _Static_assert(sizeof(uintptr_t) >= sizeof(uint64_t), "an id fits in a waker's data");
@@ -69,8 +75,10 @@ struct waker executor_waker(struct task_id id)
 void executor_init(struct executor *ex)
 {
     *ex = (struct executor){.free_count = EXECUTOR_MAX_TASKS};
-    for (unsigned i = 0; i < EXECUTOR_MAX_TASKS; i++)
+    for (unsigned i = 0; i < EXECUTOR_MAX_TASKS; i++) {
         ex->free_slots[i] = (uint8_t)(EXECUTOR_MAX_TASKS - 1 - i); // slot 0 is used first
+        atomic_init(&ex->slots[i].generation, new_generation());
+    }
     katomic_store(&current_executor, ex, memory_order_release);
 }
 
@@ -126,7 +134,7 @@ static void finish(struct executor *ex, uint32_t slot)
     task_free(s->task);
     s->task = NULL;
     // From here on its wakers' generation no longer matches.
-    katomic_fetch_add(&s->generation, 1, memory_order_release);
+    katomic_store(&s->generation, new_generation(), memory_order_release);
     ex->free_slots[ex->free_count++] = (uint8_t)slot;
     ex->completed++;
     // exercise: 4.4 end

@@ -30,9 +30,9 @@
 #define EXECUTOR_MAX_TASKS READY_QUEUE_CAPACITY
 
 // region: task_id
-// A slot and the generation it had when the task was spawned. The slot's
-// generation goes up when its task finishes, so the id of a finished task,
-// whether the slot was reused or not, is recognised as stale.
+// A slot and the generation it had when the task was spawned. The slot gets
+// a new generation when its task finishes (one never given before), so the
+// id of a finished task, whether the slot was reused or not, is stale.
 struct task_id {
     uint32_t slot;
     uint32_t generation;
@@ -42,7 +42,7 @@ struct task_id {
 // region: task_slot
 struct task_slot {
     struct task *task;           // NULL while the slot is free; the executor's
-    _Atomic uint32_t generation; // bumped by the executor when the task finishes
+    _Atomic uint32_t generation; // renewed by the executor when the task finishes
     _Atomic bool queued;         // set by the wake that queues it, cleared before a poll
 };
 // endregion: task_slot

@@ -1,0 +1,168 @@
+// The waker executor: it polls a task only after the task's waker was woken.
+// Tasks live in a table of EXECUTOR_MAX_TASKS slots, named by ids; a wake
+// puts the task's slot in the ready queue, at most once; run_ready_tasks
+// polls what the queue holds.
+//
+// A task's life, and the "queued" bit (Embassy keeps the same bit):
+//
+//   spawn --> QUEUED --pop: clear the bit--> POLLING --pending--> WAITING
+//               ^                               |                    |
+//               +--------- wake (sets the bit) -+--------------------+
+//                                               +--ready--> DONE: slot freed,
+//                                                           generation bumped
+//
+// When no task is ready, the run loop puts the CPU to sleep until the next
+// interrupt (executor_sleep_if_idle): with interrupts off it checks the ready
+// queue, then enables them and halts in one step, so a wake cannot slip in
+// between the check and the hlt.
+//
+// A wake sets the bit and pushes the slot only if the bit was clear, so two
+// wakes before a poll queue the task once; the executor clears the bit just
+// before it polls, so a wake during the poll queues it again. Hence each slot
+// is queued at most once, and a ready queue as large as the table never
+// overflows (ready_queue.h).
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "future.h"
+#include "ready_queue.h"
+#include "task.h"
+
+// The table's capacity: at most this many tasks at once.
+#define EXECUTOR_MAX_TASKS READY_QUEUE_CAPACITY
+
+// region: task_id
+// A slot and the generation it had when the task was spawned. The slot gets
+// a new generation when its task finishes (one never given before), so the
+// id of a finished task, whether the slot was reused or not, is stale.
+struct task_id {
+    uint32_t slot;
+    uint32_t generation;
+};
+// endregion: task_id
+
+// region: task_slot
+struct task_slot {
+    struct task *task;           // NULL while the slot is free; the executor's
+    _Atomic uint32_t generation; // renewed by the executor when the task finishes
+    _Atomic bool queued;         // set by the wake that queues it, cleared before a poll
+    // Written by a wake from an interrupt handler that queues the task, read
+    // by the poll that follows (the queued bit orders the two): when it came,
+    // and how many times the CPU had halted by then.
+    bool woken_by_irq;
+    uint64_t woken_tsc, woken_halts;
+};
+// endregion: task_slot
+
+// region: executor
+struct executor {
+    struct task_slot slots[EXECUTOR_MAX_TASKS];
+    uint8_t free_slots[EXECUTOR_MAX_TASKS]; // a stack of the free ones (task context)
+    unsigned free_count;
+    struct ready_queue ready;
+    struct task_id current; // the task being polled, for fault reports
+    bool polling;           // whether `current` means anything now
+    // The executor's own counts (task context) and the wakes' (any context).
+    unsigned long polls, completed, stale_entries;
+    _Atomic uint32_t wakes, stale_wakes;
+    // Sleeping: how often, and for how long in TSC cycles (task context; the
+    // halt count is read by wakes in interrupt handlers too).
+    _Atomic uint64_t halts;
+    uint64_t halted_tsc;
+    // Wakes from interrupt handlers, and what they cost until the poll: a
+    // wake is lost when the CPU halted after it and before the task's poll
+    // (it then waits for some later interrupt to end that halt).
+    unsigned long irq_wakes, lost_wakeups;
+    uint64_t latency_total_tsc, latency_max_tsc;
+};
+// endregion: executor
+
+// Empties `ex` and makes it the executor that wakers wake into: there is one
+// CPU, and one executor on it. Any earlier executor's wakers go stale. Task
+// context, before any spawn.
+void executor_init(struct executor *ex);
+
+enum executor_spawn_result {
+    EXECUTOR_SPAWNED,
+    EXECUTOR_TABLE_FULL, // EXECUTOR_MAX_TASKS tasks are alive: the future is still the caller's
+    EXECUTOR_NO_MEMORY,  // the heap is out: the future is still the caller's
+};
+
+// Moves the fresh future (of `size` bytes) into a task in a free slot and
+// queues it: every new task is ready. *id (if not NULL) gets its id. Task
+// context; nothing is allocated when it fails.
+enum executor_spawn_result executor_spawn(struct executor *ex, const struct future *future,
+                                          size_t size, void (*drop)(struct future *),
+                                          struct task_id *id) __attribute__((warn_unused_result));
+
+// spawn for a future variable: EXECUTOR_SPAWN(&ex, &my_future, NULL, &id).
+#define EXECUTOR_SPAWN(ex, fut, drop, id) executor_spawn(ex, &(fut)->base, sizeof *(fut), drop, id)
+
+// The waker of task `id`: a value (data is the id itself, not a pointer), so
+// clone and drop cost nothing and no waker operation allocates or frees.
+// Waking it from any context, interrupt handlers included, queues the task
+// unless it is queued already; waking a finished task does nothing but count
+// a stale wake.
+struct waker executor_waker(struct task_id id);
+
+// What waking task `id` does. Any context.
+void executor_wake(struct task_id id);
+
+// One round: polls the tasks that were in the ready queue when it began, in
+// the order they were woken, and frees those that finish. A task woken during
+// the round (by itself, another task or an interrupt) is polled in the next
+// one, so a task that keeps waking itself cannot keep the round from ending.
+// Returns how many polls it made. Task context.
+unsigned long executor_run_ready_tasks(struct executor *ex);
+
+// Called by the run loop between rounds: if no task is ready, sleep until an
+// interrupt; otherwise return at once. Never loses a wakeup: a wake that
+// comes after the check ends the sleep. Task context, interrupts enabled.
+void executor_sleep_if_idle(struct executor *ex);
+
+// The naive version, kept to show what goes wrong: it checks the queue with
+// interrupts enabled, waits `window` iterations of a delay loop (0 for none),
+// then halts. A wake that lands after the check is slept through until some
+// later interrupt. Never use it but to watch it fail (make run IDLE=naive).
+void executor_sleep_if_idle_naive(struct executor *ex, unsigned long window);
+
+// Rounds of run_ready_tasks, sleeping whenever no task is ready, forever.
+// Built with IDLE_NAIVE defined, it sleeps the naive way (IDLE_WINDOW: the
+// window). Task context; never returns.
+__attribute__((noreturn)) void executor_run(struct executor *ex);
+
+// Ends task `id` now, as if it had finished: its future's drop runs (a sleep
+// in it gives up its timer), its wakers go stale. False if the task is gone
+// already. Task context; not the task being polled.
+bool executor_cancel(struct executor *ex, struct task_id id);
+
+// region: spawner
+// What a task keeps to spawn more tasks while the executor runs: the table
+// it spawns into. Each spawned task is polled from the next round on.
+struct spawner {
+    struct executor *ex;
+    unsigned long spawned, refused; // this spawner's successes and failures
+};
+// endregion: spawner
+
+struct spawner executor_spawner(struct executor *ex);
+
+enum spawner_result {
+    SPAWNER_SPAWNED,
+    SPAWNER_TABLE_FULL,   // every slot is taken: try again when a task has finished
+    SPAWNER_NO_MEMORY,    // the heap is out
+    SPAWNER_IN_INTERRUPT, // an interrupt handler may not allocate: nothing was done
+};
+
+// Spawns the fresh future (of `size` bytes) as a new task, from task context
+// (kmain, or a task during its poll); *id gets its id if id is not NULL. The
+// caller must look at the result: a full table is an ordinary event here.
+enum spawner_result spawner_spawn(struct spawner *sp, const struct future *future, size_t size,
+                                  void (*drop)(struct future *), struct task_id *id)
+    __attribute__((warn_unused_result));
+
+// Tasks alive (spawned, not yet finished).
+unsigned executor_task_count(const struct executor *ex);

@@ -1,0 +1,234 @@
+// Chapter 05's kernel: the waker executor now sleeps whenever no task is
+// ready, and wakes at once for a key. A clock task shows the uptime and the
+// share of time the CPU spent halted; every key spawns a short task; F2 and
+// F3 start a task that computes for 200 ms, at once or in slices.
+#include "async.h"
+#include "boot.h"
+#include "cpu.h"
+#include "example.h"
+#include "executor.h"
+#include "hog.h"
+#include "irq_stream.h"
+#include "keyboard.h"
+#include "keyboard_task.h"
+#include "kprintf.h"
+#include "panic.h"
+#include "pit.h"
+#include "serial.h"
+#include "serial_echo.h"
+#include "timer.h"
+#include "yield.h"
+
+static uint8_t keyboard_buffer[128];
+static struct irq_stream keyboard = IRQ_STREAM_INIT("keyboard", keyboard_buffer);
+static uint8_t serial_buffer[256];
+static struct irq_stream serial = IRQ_STREAM_INIT("serial", serial_buffer);
+static struct timer_list timers;
+static struct executor ex;
+static uint64_t tsc_per_ms; // measured at boot against the PIT
+
+// Interrupt context, all three: hand over and return.
+static void keyboard_byte(uint8_t scancode) { irq_stream_push(&keyboard, scancode); }
+static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
+static void timer_tick(uint64_t ticks) { timer_list_expire(&timers, ticks); }
+
+static void spawn(const struct future *f, size_t size, void (*drop)(struct future *))
+{
+    switch (executor_spawn(&ex, f, size, drop, NULL)) {
+    case EXECUTOR_SPAWNED: return;
+    case EXECUTOR_TABLE_FULL: panic("the task table is full (%d tasks)", EXECUTOR_MAX_TASKS);
+    case EXECUTOR_NO_MEMORY: panic("out of memory spawning a task");
+    }
+}
+
+// How many TSC cycles a millisecond is: count them over 10 timer ticks,
+// sleeping race-free in between (cli; check; sti; hlt).
+static uint64_t measure_tsc_per_ms(void)
+{
+    uint64_t start_tick = pit_ticks() + 1;
+    cpu_interrupts_disable();
+    while (pit_ticks() < start_tick) {
+        cpu_enable_and_halt();
+        cpu_interrupts_disable();
+    }
+    uint64_t start = cpu_rdtsc();
+    while (pit_ticks() < start_tick + 10) {
+        cpu_enable_and_halt();
+        cpu_interrupts_disable();
+    }
+    cpu_interrupts_enable();
+    uint64_t cycles = cpu_rdtsc() - start;
+    return cycles * pit_hz() / 10 / 1000;
+}
+
+static unsigned long tsc_to_us(uint64_t cycles)
+{
+    return tsc_per_ms ? (unsigned long)(cycles * 1000 / tsc_per_ms) : 0;
+}
+
+// region: clock_task
+//     async void clock_task(void)
+//     {
+//         for (;;) {
+//             await sleep_ms(1000);
+//             show the uptime, the idle share and the wake figures;
+//         }
+//     }
+struct clock_task {
+    struct future base;
+    int resume;
+    struct sleep sleep;
+    uint64_t last_tsc, last_halted; // at the previous update
+};
+
+static void show_clock(struct clock_task *self)
+{
+    uint64_t now = cpu_rdtsc(), seconds = pit_ticks() / pit_hz();
+    uint64_t busy = now - self->last_tsc, halted = ex.halted_tsc - self->last_halted;
+    unsigned idle = busy ? (unsigned)(halted * 1000 / busy) : 0; // in tenths of a percent
+    self->last_tsc = now;
+    self->last_halted = ex.halted_tsc;
+    kstatus_at(1,
+               "uptime %lu:%02lu:%02lu  idle %u.%u %%  tasks %u  lost wakeups %lu  wait max %lu us",
+               (unsigned long)(seconds / 3600), (unsigned long)(seconds / 60 % 60),
+               (unsigned long)(seconds % 60), idle / 10, idle % 10, executor_task_count(&ex),
+               ex.lost_wakeups, tsc_to_us(ex.latency_max_tsc));
+}
+
+static enum poll clock_task_poll(struct future *f, struct context *cx)
+{
+    struct clock_task *self = CONTAINER_OF(f, struct clock_task, base);
+    ASYNC_BEGIN(self->resume);
+    self->last_tsc = cpu_rdtsc();
+    for (;;) {
+        sleep_ms_init(&self->sleep, &timers, 1000);
+        AWAIT(self->resume, &self->sleep.base, cx);
+        show_clock(self);
+    }
+    ASYNC_END(self->resume);
+}
+
+// Cancelled while it sleeps, it gives its timer entry back.
+static void clock_task_drop(struct future *f)
+{
+    sleep_cancel(&CONTAINER_OF(f, struct clock_task, base)->sleep);
+}
+// endregion: clock_task
+
+// region: key_task
+// Spawned for every key: it lives a third of a second, asleep, then ends.
+// Type fast and the "tasks" figure of the clock goes up, then down again.
+struct key_task {
+    struct future base;
+    int resume;
+    struct sleep sleep;
+};
+
+static enum poll key_task_poll(struct future *f, struct context *cx)
+{
+    struct key_task *self = CONTAINER_OF(f, struct key_task, base);
+    ASYNC_BEGIN(self->resume);
+    sleep_ms_init(&self->sleep, &timers, 333);
+    AWAIT(self->resume, &self->sleep.base, cx);
+    ASYNC_END(self->resume);
+}
+
+static void key_task_drop(struct future *f)
+{
+    sleep_cancel(&CONTAINER_OF(f, struct key_task, base)->sleep);
+}
+// endregion: key_task
+
+// region: hog_demo
+// F2 or F3: 200 ms of computing, in one poll or in 1 ms slices; then what it
+// did to the other tasks: the longest any woken task waited meanwhile.
+static bool hog_running; // one hog at a time, so its figure is its own
+
+struct hog_demo {
+    struct future base;
+    int resume;
+    struct hog hog;
+};
+
+static uint64_t tsc_clock(void) { return cpu_rdtsc(); }
+
+static enum poll hog_demo_poll(struct future *f, struct context *cx)
+{
+    struct hog_demo *self = CONTAINER_OF(f, struct hog_demo, base);
+    ASYNC_BEGIN(self->resume);
+    ex.latency_max_tsc = 0; // measure from here
+    AWAIT(self->resume, &self->hog.base, cx);
+    kprintf("\nhog: 200 ms of work in %lu poll%s; the longest wait of a woken task: %lu us\n",
+            self->hog.polls, self->hog.polls == 1 ? "" : "s", tsc_to_us(ex.latency_max_tsc));
+    hog_running = false;
+    ASYNC_END(self->resume);
+}
+// endregion: hog_demo
+
+// region: on_key
+static void on_key(const struct key_event *ev, void *arg)
+{
+    struct spawner *sp = arg;
+    if ((ev->key == KEY_F2 || ev->key == KEY_F3) && !hog_running) {
+        struct hog_demo demo = {.resume = ASYNC_START};
+        future_init(&demo.base, hog_demo_poll);
+        hog_init(&demo.hog, tsc_clock, 200 * tsc_per_ms, ev->key == KEY_F3 ? tsc_per_ms : 0);
+        if (spawner_spawn(sp, &demo.base, sizeof demo, NULL, NULL) == SPAWNER_SPAWNED)
+            hog_running = true;
+        else
+            kprintf("\nhog: not started (no room for a task)\n");
+        return;
+    }
+    struct key_task t = {.resume = ASYNC_START};
+    future_init(&t.base, key_task_poll);
+    switch (spawner_spawn(sp, &t.base, sizeof t, key_task_drop, NULL)) {
+    case SPAWNER_SPAWNED: return;
+    case SPAWNER_TABLE_FULL: kprintf("[table full]"); return; // typed faster than tasks end
+    case SPAWNER_NO_MEMORY:
+    case SPAWNER_IN_INTERRUPT: kprintf("[no task]"); return;
+    }
+}
+// endregion: on_key
+
+void kmain(void)
+{
+    kprintf("Chapter 05: an executor that sleeps when idle\n");
+    tsc_per_ms = measure_tsc_per_ms();
+    timer_list_init(&timers, pit_ticks, pit_hz());
+    pit_set_hook(timer_tick);
+    keyboard_set_hook(keyboard_byte);
+    serial_set_receive_hook(serial_byte);
+    executor_init(&ex);
+
+    struct example_task example;
+    example_task_init(&example);
+    spawn(&example.base, sizeof example, NULL);
+    while (executor_run_ready_tasks(&ex))
+        ;
+    struct talker a, b;
+    talker_init(&a, "A", 3);
+    talker_init(&b, "B", 3);
+    spawn(&a.base, sizeof a, NULL);
+    spawn(&b.base, sizeof b, NULL);
+    kprintf("two tasks taking turns:");
+    while (executor_run_ready_tasks(&ex))
+        ;
+    kprintf("\n");
+
+    // region: kmain_tasks
+    static struct spawner spawner; // the keyboard task's, for the rest of the run
+    spawner = executor_spawner(&ex);
+    struct keyboard_task keys;
+    keyboard_task_init(&keys, &keyboard);
+    keyboard_task_on_key(&keys, on_key, &spawner);
+    struct serial_echo echo;
+    serial_echo_init(&echo, &serial);
+    struct clock_task clock = {.resume = ASYNC_START};
+    future_init(&clock.base, clock_task_poll);
+    spawn(&keys.base, sizeof keys, NULL);
+    spawn(&echo.base, sizeof echo, NULL);
+    spawn(&clock.base, sizeof clock, clock_task_drop);
+    kprintf("Type on the keyboard, or in the serial terminal; F2 or F3 starts a hog.\n");
+    executor_run(&ex); // sleeps whenever no task is ready
+    // endregion: kmain_tasks
+}

@@ -1,0 +1,69 @@
+// Timers: sleep_ticks and sleep_ms, futures that a timer interrupt wakes.
+// A sleep takes an entry of a fixed-capacity timer list when it is first
+// polled; the timer's interrupt handler (the PIT's, every tick) wakes every
+// entry whose deadline has come. Nothing here allocates or locks.
+//
+// Each entry carries an atomic waker (chapter 03's), and the sleep follows
+// its contract: register the waker first, then check the clock. A tick that
+// comes before the register is seen by the check; one that comes after it
+// finds the waker. So no expiry is lost, and a sleep is woken within a tick
+// of its deadline.
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "atomic_waker.h"
+#include "future.h"
+
+#define TIMER_ENTRIES 64 // as many as there can be tasks: one sleep each
+
+// region: timer_entry
+struct timer_entry {
+    // Set (release) once deadline and waker are ready, cleared when the sleep
+    // is done or dropped; the handler looks only at armed entries (acquire).
+    _Atomic bool armed;
+    bool in_use;       // taken by a sleep (task context only)
+    uint64_t deadline; // in ticks; written before armed is set, then only read
+    struct atomic_waker waker;
+};
+// endregion: timer_entry
+
+struct timer_list {
+    struct timer_entry entries[TIMER_ENTRIES];
+    uint64_t (*now)(void);  // the tick counter (pit_ticks in the kernel)
+    unsigned hz;            // ticks per second, for sleep_ms
+    _Atomic uint32_t fired; // entries the handler woke
+    uint32_t full;          // sleeps that found no free entry (task context)
+};
+
+// An empty list over the tick counter `now`, which advances `hz` times a
+// second. Task context, before the timer interrupt calls timer_list_expire.
+void timer_list_init(struct timer_list *t, uint64_t (*now)(void), unsigned hz);
+
+// Interrupt context: the timer's handler, once per tick, with the tick count
+// it has just reached. Wakes every armed entry whose deadline is at or
+// before `now`, and disarms it.
+void timer_list_expire(struct timer_list *t, uint64_t now);
+
+// Entries taken by sleeps that are not done (task context).
+unsigned timer_list_in_use(const struct timer_list *t);
+
+// region: sleep
+struct sleep {
+    struct future base;
+    struct timer_list *timers;
+    uint64_t deadline;         // ready once now() reaches it
+    struct timer_entry *entry; // taken at the first pending poll, given back when done
+};
+// endregion: sleep
+
+// Ready once `ticks` ticks have passed from now (at the first tick boundary
+// after that: it may be up to one tick late, never early).
+void sleep_ticks_init(struct sleep *s, struct timer_list *t, uint64_t ticks);
+// The same in milliseconds, rounded up to whole ticks.
+void sleep_ms_init(struct sleep *s, struct timer_list *t, uint64_t ms);
+
+// Give up a sleep that is not done: its entry is disarmed and freed. For the
+// drop function of a task that is cancelled while it sleeps. Task context.
+void sleep_cancel(struct sleep *s);

@@ -1,0 +1,90 @@
+// The waker executor in the kernel: keys typed on the emulated keyboard wake
+// the keyboard task through IRQ 1, and the task is polled once per burst of
+// scancodes, not once per spin of the loop.
+#include "console.h"
+#include "executor.h"
+#include "irq_stream.h"
+#include "keyboard.h"
+#include "keyboard_task.h"
+#include "ktest.h"
+#include "mem.h"
+#include "yield.h"
+
+static struct executor ex;
+
+static uint8_t keys_buffer[16];
+static struct irq_stream keys = IRQ_STREAM_INIT("keyboard", keys_buffer);
+static void push_key(uint8_t byte) { irq_stream_push(&keys, byte); }
+
+static bool screen_contains(const char *text)
+{
+    for (unsigned row = 0; row < VGA_ROWS; row++)
+        for (unsigned col = 0; col < VGA_COLUMNS; col++) {
+            unsigned i = 0;
+            while (text[i] && col + i < VGA_COLUMNS &&
+                   (char)(vga_cell(row, col + i) & 0xFF) == text[i])
+                i++;
+            if (!text[i])
+                return true;
+        }
+    return false;
+}
+
+KTEST(the_keyboard_task_is_polled_once_per_burst_of_scancodes)
+{
+    console_clear();
+    executor_init(&ex);
+    struct keyboard_task task;
+    keyboard_task_init(&task, &keys);
+    KTEST_ASSERT_EQ(EXECUTOR_SPAWN(&ex, &task, NULL, NULL), EXECUTOR_SPAWNED);
+    KTEST_ASSERT_EQ(executor_run_ready_tasks(&ex), 1); // opens the stream, then waits
+    keyboard_set_hook(push_key);
+    KTEST_ASSERT_EQ(executor_run_ready_tasks(&ex), 0); // nothing woke it: not polled
+
+    static const uint8_t one[] = {0x1E}; // a
+    ktest_type(one, sizeof one);
+    KTEST_ASSERT_EQ(executor_run_ready_tasks(&ex), 1);
+    KTEST_ASSERT_EQ(executor_run_ready_tasks(&ex), 0);
+
+    static const uint8_t burst[] = {0x9E, 0x30, 0xB0, 0x2E, 0xAE}; // a up, b, c
+    ktest_type(burst, sizeof burst);
+    KTEST_ASSERT_EQ(executor_run_ready_tasks(&ex), 1); // five wakes, one poll, five bytes
+    KTEST_ASSERT(screen_contains("abc"));
+
+    // A flood while the task cannot run: drops counted exactly, then the
+    // task goes on and the next key gets through.
+    uint8_t flood[40];
+    for (unsigned i = 0; i < sizeof flood; i++)
+        flood[i] = i % 2 ? 0xA0 : 0x20; // d, pressed and released
+    ktest_type(flood, sizeof flood);
+    KTEST_ASSERT_EQ(executor_run_ready_tasks(&ex), 1);
+    KTEST_ASSERT_EQ(irq_stream_stats(&keys).dropped_full, sizeof flood - sizeof keys_buffer);
+    KTEST_ASSERT(screen_contains("keyboard: 24 scancodes dropped"));
+    KTEST_ASSERT(screen_contains("dddddddd"));   // the 16 kept: 8 presses
+    static const uint8_t after[] = {0x12, 0x92}; // e
+    ktest_type(after, sizeof after);
+    KTEST_ASSERT(executor_run_ready_tasks(&ex) >= 1);
+    KTEST_ASSERT(screen_contains("dde"));
+    KTEST_ASSERT(screen_contains("keyboard task: 1 polls for the last key"));
+    KTEST_ASSERT_EQ(ready_queue_overflows(&ex.ready), 0);
+    keyboard_set_hook(NULL);
+}
+
+KTEST(tasks_live_on_the_kernel_heap_and_are_freed)
+{
+    struct mem_stats before = mem_stats();
+    executor_init(&ex);
+    for (int i = 0; i < EXECUTOR_MAX_TASKS; i++) {
+        struct yield_now y;
+        yield_now_init(&y);
+        KTEST_ASSERT_EQ(EXECUTOR_SPAWN(&ex, &y, NULL, NULL), EXECUTOR_SPAWNED);
+    }
+    struct yield_now extra;
+    yield_now_init(&extra);
+    KTEST_ASSERT_EQ(EXECUTOR_SPAWN(&ex, &extra, NULL, NULL), EXECUTOR_TABLE_FULL);
+    KTEST_ASSERT_EQ(mem_stats().live_allocations, before.live_allocations + EXECUTOR_MAX_TASKS);
+    KTEST_ASSERT_EQ(executor_run_ready_tasks(&ex), EXECUTOR_MAX_TASKS); // each yields
+    KTEST_ASSERT_EQ(executor_run_ready_tasks(&ex), EXECUTOR_MAX_TASKS); // and is done
+    KTEST_ASSERT_EQ(executor_run_ready_tasks(&ex), 0);
+    KTEST_ASSERT_EQ(mem_stats().live_allocations, before.live_allocations);
+}
