@@ -104,17 +104,19 @@ void atomic_waker_register(struct atomic_waker *aw, const struct waker *w)
         // state is REGISTERING|WAKING: a wake came and left the waking to us.
         struct waker taken = aw->waker;
         aw->waker = (struct waker){0};
-        // An exchange, not a store: a second wake (SMP) may set WAKING again
-        // after our failed CAS read the state; acquiring its value makes its
-        // data visible too. Release: the next owner finds the slot empty.
+        // An exchange, not a store: a second wake (SMP) may arrive after our
+        // failed CAS read the state; a read-modify-write acquires from it
+        // too, so its data is visible as well. Release: the next owner
+        // finds the slot empty.
         katomic_exchange(&aw->state, ATOMIC_WAKER_WAITING, memory_order_acq_rel);
         if (has_waker(&old))
             waker_drop(&old);
         waker_wake(&taken);
         return;
     }
-    // Dropped after the slot is released: a drop is other code, and it must
-    // not run while a wake would find the slot locked.
+    // Dropped after the slot is released: a drop is other code (it may free
+    // memory, or even use this atomic waker), so the slot stays locked only
+    // for our own few instructions.
     if (has_waker(&old))
         waker_drop(&old);
     // exercise: 3.3 end
@@ -165,6 +167,8 @@ uint32_t atomic_waker_unheard(struct atomic_waker *aw)
 // Like a register of "nobody": the same lock, the same race with a wake.
 void atomic_waker_clear(struct atomic_waker *aw)
 {
+    // Orders as register's R1 and its failure path's exchange, for the same
+    // reasons: acquire the slot as the last owner left it, release it empty.
     unsigned state = ATOMIC_WAKER_WAITING;
     if (!katomic_compare_exchange(&aw->state, &state, ATOMIC_WAKER_REGISTERING,
                                   memory_order_acquire, memory_order_relaxed))

@@ -20,12 +20,11 @@ enum stream_poll stream_poll_next(struct stream *s, struct context *cx, uint8_t 
 static enum poll stream_next_poll(struct future *f, struct context *cx)
 {
     struct stream_next *self = CONTAINER_OF(f, struct stream_next, base);
-    switch (stream_poll_next(self->stream, cx, &self->item)) {
-    case STREAM_PENDING: return POLL_PENDING; // the stream arranged the wakeup
-    case STREAM_ITEM: self->ended = false; return POLL_READY;
-    case STREAM_END: self->ended = true; return POLL_READY;
-    }
-    panic("stream at %p: poll_next returned no enum stream_poll", (void *)self->stream);
+    enum stream_poll result = stream_poll_next(self->stream, cx, &self->item);
+    if (result == STREAM_PENDING)
+        return POLL_PENDING; // the stream arranged the wakeup
+    self->ended = result == STREAM_END;
+    return POLL_READY;
 }
 // endregion: stream_next_poll
 

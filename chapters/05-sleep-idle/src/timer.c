@@ -13,7 +13,7 @@ void timer_list_expire(struct timer_list *t, uint64_t now)
 {
     for (unsigned i = 0; i < TIMER_ENTRIES; i++) {
         struct timer_entry *e = &t->entries[i];
-        // exercise: 5.3 begin
+        // exercise: 5.2 begin
         // Acquire: an armed entry's deadline and waker are as its sleep set them.
         if (!katomic_load(&e->armed, memory_order_acquire) || e->deadline > now)
             continue;
@@ -22,7 +22,7 @@ void timer_list_expire(struct timer_list *t, uint64_t now)
         katomic_store(&e->armed, false, memory_order_relaxed);
         katomic_fetch_add(&t->fired, 1, memory_order_relaxed);
         atomic_waker_wake(&e->waker);
-        // exercise: 5.3 end
+        // exercise: 5.2 end
     }
 }
 // endregion: timer_list_expire
@@ -68,7 +68,7 @@ static void give_back(struct sleep *s)
 static enum poll sleep_poll(struct future *f, struct context *cx)
 {
     struct sleep *self = CONTAINER_OF(f, struct sleep, base);
-    // exercise: 5.2 begin
+    // exercise: 5.3 begin
     if (self->timers->now() >= self->deadline) { // the fast path: no entry needed
         give_back(self);
         return POLL_READY;
@@ -89,7 +89,7 @@ static enum poll sleep_poll(struct future *f, struct context *cx)
         return POLL_READY;
     }
     return POLL_PENDING;
-    // exercise: 5.2 end
+    // exercise: 5.3 end
 }
 // endregion: sleep_poll
 

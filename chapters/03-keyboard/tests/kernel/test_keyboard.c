@@ -102,9 +102,9 @@ KTEST(the_keyboard_task_echoes_keys_and_reports_drops)
     keyboard_task_init(&task, &echo_keyboard);
     struct waker w = waker_noop();
     struct context cx = {&w};
-    KTEST_ASSERT_EQ(future_poll(&task.base, &cx), POLL_PENDING); // opens the stream
-    static const uint8_t hello[] = {0x23, 0xA3, 0x17, 0x97,       // h i
-                                    0xE0, 0x5F,                   // not a key
+    KTEST_ASSERT_EQ(future_poll(&task.base, &cx), POLL_PENDING);   // opens the stream
+    static const uint8_t hello[] = {0x23, 0xA3, 0x17, 0x97,        // h i
+                                    0xE0, 0x5F,                    // not a key
                                     0x2A, 0x1E, 0x9E, 0xAA, 0x3B}; // A, F1
     keyboard_set_hook(push_echo);
     ktest_type(hello, sizeof hello);

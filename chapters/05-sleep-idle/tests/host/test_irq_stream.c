@@ -129,11 +129,12 @@ Test(poll_next, walks_six_interrupt_points_three_with_a_byte_waiting)
 // Appends "k<k>:" and what happened: "item" (this poll returned the byte),
 // "woken" (pending, and the waker was woken), "lost" (pending, not woken:
 // the task would sleep with the byte in the ring). Returns the points walked.
+static bool walk_with_real_push; // irq_stream_push rather than by hand
 static uint64_t walk_poll(enum stream_poll (*poll)(struct stream *, struct context *, uint8_t *),
                           int polls, uint64_t k, char *trace, size_t size)
 {
     struct irq_stream s = IRQ_STREAM_INIT("test", buffer);
-    setup_device(&s, true);
+    setup_device(&s, !walk_with_real_push);
     struct stream *keys = irq_stream_open(&s);
     struct waker w = tally_waker();
     struct context cx = {&w};
@@ -379,6 +380,17 @@ Test(irq_stream, naive_wake_before_push_loses_a_wakeup_at_point_4)
     for (uint64_t k = 1; k <= n; k++)
         walk_push(wake_before_push, k, trace, sizeof trace);
     cr_assert_str_eq(trace, "k1:woken k2:woken k3:woken k4:lost k5:lost k6:lost k7:lost");
+}
+
+// poll_next's walk again, with the real push: the same trace.
+Test(irq_stream, real_push_at_every_point_of_poll_next)
+{
+    walk_with_real_push = true;
+    ASSERT_EQ(walk_poll(real_poll, 0, 0, NULL, 0), 6);
+    char trace[256] = "";
+    for (uint64_t k = 1; k <= 6; k++)
+        walk_poll(real_poll, 0, k, trace, sizeof trace);
+    cr_assert_str_eq(trace, "k1:item k2:item k3:item k4:item+woken k5:item+woken k6:item+woken");
 }
 
 Test(irq_stream, push_allocates_nothing)
