@@ -4,15 +4,25 @@ CHAPTERS := $(sort $(patsubst %/Makefile,%,$(wildcard chapters/[0-9][0-9]-*/Make
 PROGRAMS := kernel-base $(CHAPTERS)
 export ROOT
 
-# CH=NN picks chapters/NN-*; CH=base picks kernel-base; the default is the
-# last chapter (kernel-base until there is one).
-ifneq ($(filter base kernel-base,$(CH)),)
+# CH= picks a program the same way for every command: base (kernel-base),
+# or a chapter by number or name (1, 01, 01-futures, chapters/01-futures).
+# The default is the last chapter (kernel-base until there is one).
+CH_WORD := $(patsubst chapters/%,%,$(patsubst %/,%,$(strip $(CH))))
+ifneq ($(filter base kernel-base,$(CH_WORD)),)
 PROGRAM := kernel-base
-else ifneq ($(CH),)
-PROGRAM := $(firstword $(filter chapters/$(CH)-%,$(CHAPTERS)))
+else ifneq ($(CH_WORD),)
+PROGRAM := $(firstword $(filter chapters/$(CH_WORD) chapters/$(CH_WORD)-% chapters/0$(CH_WORD)-%,$(CHAPTERS)))
 else
 PROGRAM := $(or $(lastword $(CHAPTERS)),kernel-base)
 endif
+CH_NAMES := base $(foreach c,$(CHAPTERS),$(notdir $(c)))
+
+# make run and make debug boot DIR= (a copy of a chapter: your workspace)
+# when it is given, else the reference; and say which it is.
+RUN_DIR := $(or $(DIR),$(PROGRAM))
+WORKSPACE := workspace/$(notdir $(PROGRAM))
+WHOSE = $(if $(DIR),your copy in $(DIR),$(if $(filter kernel-base,$(PROGRAM)),kernel-base,the \
+    reference in $(PROGRAM)$(if $(wildcard $(WORKSPACE)/Makefile), (yours: DIR=$(WORKSPACE)))))
 
 .DEFAULT_GOAL := help
 .PHONY: help check-program run debug test test-programs test-snapshots book book-check deps clean compile_commands.json \
@@ -21,33 +31,48 @@ endif
 help:
 	@echo "The workbook: cooperative multitasking in a kernel, in C"
 	@echo ""
-	@echo "  make run [CH=NN]       boot chapter NN in QEMU (default: $(PROGRAM))"
-	@echo "                         HEADLESS=1: serial on this terminal; QEMU_EXTRA=...: more flags"
-	@echo "  make debug [CH=NN]     QEMU paused with a gdb stub, gdb attached, stopped at kmain"
+	@echo "  make run [CH=NN]       boot chapter NN's reference (default: $(notdir $(PROGRAM)))"
+	@echo "  make run DIR=workspace/NN-name   boot your own copy (or: cd there && make run)"
+	@echo "                         HEADLESS=1: serial here; QEMU_EXTRA=...: QEMU flags"
+	@echo "  make debug [CH=NN|DIR=path]  QEMU paused with a gdb stub and gdb, at kmain"
 	@echo "  make test              every host test, QEMU test, the book and the grading checks"
 	@echo "  make book              render the book to build/book/index.html"
 	@echo "  make start CH=NN       write your starter copy of chapter NN to workspace/"
-	@echo "  make grade [CH=NN]     grade your workspace (or the reference) exercise by exercise"
+	@echo "  make grade [CH=NN]     grade your workspace (the reference if you have none)"
+	@echo "  make hint CH=NN EX=N.M the next hint of an exercise (HINTS=0: grade with none)"
 	@echo "  make watch CH=NN       re-grade whenever you save, showing the next exercise"
 	@echo "  make grade-all SUBMISSIONS=dir CH=NN   (instructors) grade every submission in dir"
+	@echo "  make bench [QUICK=1] [RUST=0] [ONLY=name]   C vs Rust timings, QEMU idle CPU (bench/bench.mk)"
+	@echo "  make fuzz [FUZZ_S=60]  run each libFuzzer harness (tests/fuzz/) FUZZ_S seconds"
+	@echo "  make soak [N=50]       every program's QEMU tests N times; flakes with serial logs"
+	@echo "  make test-mutants      plant the bugs of tests/mutants.txt; their tests must catch each"
+	@echo "  make test-tsan         thread stress programs under ThreadSanitizer (tests/tsan/)"
+	@echo "  make test-fuzz         each fuzz harness for a few seconds"
+	@echo "  make test-points       per protocol: interrupt points walked, landed, wakeups lost"
 	@echo "  make compile_commands.json             for editors (clangd)"
 	@echo "  make clean             remove build/"
 	@echo ""
-	@echo "Programs: $(PROGRAMS)"
+	@echo "CH= takes base or a chapter's number or name (CH=1, 01 or 01-futures):"
+	@echo "  $(CH_NAMES)"
 
 check-program:
-	@test -n "$(PROGRAM)" || { echo "No chapter $(CH). Chapters: $(CHAPTERS)"; exit 1; }
+	@test -n "$(PROGRAM)" || { echo "No chapter '$(CH)'. CH= takes base or a chapter's" \
+	    "number or name (CH=1, 01 or 01-futures): $(CH_NAMES)"; exit 2; }
+	@test -z "$(DIR)" || test -f "$(DIR)/Makefile" || \
+	    { echo "DIR=$(DIR): no chapter copy there (make start CH=NN writes one)"; exit 2; }
 
 deps:
 	@$(ROOT)/tools/deps.sh test
 
 run: check-program
 	@$(ROOT)/tools/deps.sh run
-	@$(MAKE) --no-print-directory -C $(PROGRAM) run
+	@echo "Booting $(WHOSE)"
+	@$(MAKE) --no-print-directory -C $(RUN_DIR) run WORKBOOK=$(ROOT)
 
 debug: check-program
 	@$(ROOT)/tools/deps.sh run debug
-	@$(MAKE) --no-print-directory -C $(PROGRAM) debug
+	@echo "Debugging $(WHOSE)"
+	@$(MAKE) --no-print-directory -C $(RUN_DIR) debug WORKBOOK=$(ROOT)
 
 # Each program's host tests (Criterion) and QEMU tests.
 $(addprefix test-,$(PROGRAMS)): test-%: deps
@@ -58,14 +83,18 @@ $(addprefix test-,$(PROGRAMS)): test-%: deps
 
 test-programs: $(addprefix test-,$(PROGRAMS))
 
-book: deps
+# The book needs pandoc, graphviz and QEMU (screenshots), not Criterion.
+book:
+	@$(ROOT)/tools/deps.sh book
 	@$(MAKE) --no-print-directory -C book book
+	@echo "The book is in build/book/: open build/book/index.html"
 
 # After the programs: the book builds kernel-base for its screenshot, and two
 # makes must not build the same objects at once.
 book-check: deps test-programs
 	@echo "== book"
 	@$(MAKE) --no-print-directory -C book check
+	@$(PYTHON) $(ROOT)/tools/book/check-commands.py --root $(ROOT)
 
 test-snapshots:
 	@echo "== chapter snapshots"
@@ -76,12 +105,15 @@ test: test-programs book-check test-snapshots
 	    $(MAKE) --no-print-directory test-grading; fi
 	@echo "make test: everything passed"
 
+# For editors: every program's and every workspace's compile commands, read
+# from a dry run (make -n), so nothing is built or rebuilt.
 compile_commands.json:
-	@$(ROOT)/tools/deps.sh test compdb
-	bear --output $(ROOT)/compile_commands.json -- \
-	    sh -c 'for p in $(PROGRAMS); do $(MAKE) -B -C $$p kernel host-tests || exit 1; done'
+	@$(PYTHON) $(ROOT)/tools/compdb.py --root $(ROOT) -o $(ROOT)/compile_commands.json \
+	    $(PROGRAMS) $(patsubst %/Makefile,%,$(wildcard workspace/*/Makefile))
 
 clean:
 	rm -rf build compile_commands.json
 
--include tools/grade/grade.mk
+include tools/grade/grade.mk
+-include tests/tests.mk
+-include bench/bench.mk

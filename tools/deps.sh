@@ -3,7 +3,7 @@
 # what is missing with apt-get (through sudo when not root), elsewhere print
 # the package list and stop.
 #
-#   tools/deps.sh run|test|book|debug|watch|browser ...
+#   tools/deps.sh run|test|book|debug|watch|browser|bench|fuzz|tsan ...
 set -eu
 
 need=""
@@ -33,17 +33,41 @@ for what in "$@"; do
         command -v python3 >/dev/null || add python3
         command -v pandoc >/dev/null || add pandoc
         command -v dot >/dev/null || add graphviz
+        command -v gnuplot >/dev/null || add gnuplot-nox # the book's charts of make bench
+        command -v gdb >/dev/null || add gdb  # the grader's self-test drives make debug
         ;;
     book)
         need_run
         command -v pandoc >/dev/null || add pandoc
         command -v dot >/dev/null || add graphviz
+        command -v gnuplot >/dev/null || add gnuplot-nox # the book's charts of make bench
         command -v python3 >/dev/null || add python3
         ;;
     debug) command -v gdb >/dev/null || add gdb ;;
     watch) command -v inotifywait >/dev/null || add inotify-tools ;;
     browser) command -v chromium >/dev/null || add chromium ;;
     compdb) command -v bear >/dev/null || add bear ;;
+    fuzz | tsan)
+        # libFuzzer and clang's ThreadSanitizer runtime come with clang's
+        # runtime libraries, a package of their own.
+        command -v clang >/dev/null || add clang
+        ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
+            add libclang-rt-dev
+        ;;
+    bench)
+        # make bench: gcc and QEMU (run), gnuplot for the charts, and unless
+        # RUST=0 the Rust side, built offline from Debian's packaged crates.
+        need_run
+        command -v python3 >/dev/null || add python3
+        command -v gnuplot >/dev/null || add gnuplot-nox
+        command -v valgrind >/dev/null || add valgrind # COUNT=1: instructions per operation
+        if [ "${RUST:-1}" != 0 ]; then
+            command -v cargo >/dev/null || add cargo
+            ls -d /usr/share/cargo/registry/futures-0.3* >/dev/null 2>&1 || add librust-futures-dev
+            ls -d /usr/share/cargo/registry/crossbeam-queue-0.3* >/dev/null 2>&1 ||
+                add librust-crossbeam-queue-dev
+        fi
+        ;;
     *) echo "deps.sh: unknown need '$what'" >&2; exit 2 ;;
     esac
 done

@@ -58,8 +58,19 @@
   var index = window.BOOK_SEARCH_INDEX || null;
   var WORD = /[^\p{L}\p{N}_]+/u;
 
+  /* A word's stem, so that one form finds the others: "pinning" and "pinned"
+     find "pin", "wakers" finds "waker" and "waking". Light suffix stripping;
+     the stem is then matched as a substring, so "pin" still finds "pinned". */
+  function stem(t) {
+    var m = /^(.{3,}?)(?:ations?|ings?|edly|ed|ers?|ies|es|s|ly)$/.exec(t);
+    if (!m) return t;
+    var s = m[1];
+    if (/([b-df-hj-np-tv-z])\1$/.test(s) && !/(ll|ss|zz)$/.test(s)) s = s.slice(0, -1);
+    return s;
+  }
+
   function terms(query) {
-    return query.toLowerCase().split(WORD).filter(function (t) { return t.length > 0; });
+    return query.toLowerCase().split(WORD).filter(function (t) { return t.length > 0; }).map(stem);
   }
 
   function countOf(haystack, term) {
@@ -253,6 +264,13 @@
     setupTocSpy();
     setupSearchBox(setupSearchPage());
     if (index) root.setAttribute('data-search-index', String(index.sections.length));
+    // For tools/book/browser-check.sh: how many code blocks are wider than
+    // their box at this window size (they scroll instead of showing it all).
+    var clipped = 0;
+    document.querySelectorAll('pre').forEach(function (pre) {
+      if (pre.scrollWidth > pre.clientWidth + 1) clipped++;
+    });
+    root.setAttribute('data-code-clipped', String(clipped));
     root.setAttribute('data-book-js', 'ok');
   }
 

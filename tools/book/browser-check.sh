@@ -44,6 +44,7 @@ load() {
     timeout 90 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
         --user-data-dir="$work/profile" --enable-logging=stderr --v=0 \
+        --window-size="${WINDOW:-1280,900}" \
         --virtual-time-budget=3000 --dump-dom "$1" >"$work/dom" 2>"$work/log"
 }
 
@@ -73,6 +74,16 @@ for page in "$book"/*.html; do
     fi
 done
 
+# code: on a wide window (1600 px), no code block of a chapter page is cut off
+for page in "$book"/0*.html; do
+    name=$(basename "$page")
+    if WINDOW=1600,1000 load "file://$page" && [ "$(attribute code-clipped)" = 0 ]; then
+        pass "$name: every line of code fits at 1600 px"
+    else
+        fail "$name" "$(attribute code-clipped) code blocks are cut off at 1600 px"
+    fi
+done
+
 # search: a word the book contains is found, with links to pages; nonsense is not
 if load "file://$book/search.html#q=$word"; then
     hits=$(attribute search-results)
@@ -84,6 +95,13 @@ if load "file://$book/search.html#q=$word"; then
     fi
 else
     fail "search" "the browser failed on search.html"
+fi
+# by stem: "pinning" finds the section that says "pinned" and "Pin"
+if load "file://$book/search.html#q=pinning" &&
+    grep -q 'futures-that-point-into-themselves' "$work/dom"; then
+    pass "search finds word stems (\"pinning\" finds the section on pinned futures)"
+else
+    fail "search" "\"pinning\" does not find the section on pinned futures"
 fi
 if load "file://$book/search.html#q=zzqxjv" && [ "$(attribute search-results)" = 0 ]; then
     pass "search finds nothing for nonsense"

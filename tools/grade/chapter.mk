@@ -1,18 +1,19 @@
-# `make grade` and `make watch` inside one chapter folder (a reference
-# chapter or a learner's starter copy). Starter Makefiles include this file;
-# kernel-base/build.mk may include it too: the guard makes that harmless.
+# `make grade`, `make watch` and `make hint EX=N.M` inside one chapter folder
+# (a reference chapter or a learner's starter copy). A chapter's Makefile
+# includes this file after kernel-base's build.mk:
+#
+#   include $(ROOT)/tools/grade/chapter.mk
 ifndef GRADE_CHAPTER_MK
 GRADE_CHAPTER_MK := $(lastword $(MAKEFILE_LIST))
-PYTHON ?= python3
-GRADE_PY := $(PYTHON) $(patsubst %/,%,$(dir $(GRADE_CHAPTER_MK)))/grade.py
+include $(patsubst %/,%,$(dir $(GRADE_CHAPTER_MK)))/options.mk
+# The clone this file belongs to grades the folder.
+GRADE_ROOT := $(abspath $(dir $(GRADE_CHAPTER_MK))/../..)
 
-# SEED=n repeats a run's random inputs; GRADE_TIMEOUT=s per test; GRADE_JOBS=n.
-GRADE_OPTS = $(if $(ROOT),--root $(ROOT)) $(if $(SEED),--seed $(SEED)) \
-    $(if $(GRADE_TIMEOUT),--timeout $(GRADE_TIMEOUT)) $(if $(GRADE_JOBS),--jobs $(GRADE_JOBS))
-
-.PHONY: grade watch
+.PHONY: grade watch hint
 grade:
-	@$(GRADE_PY) grade --dir $(CURDIR) $(GRADE_OPTS)
+	@$(GRADE_PY) grade --root $(GRADE_ROOT) --dir $(CURDIR) $(GRADE_OPTS)
 watch:
-	@$(GRADE_PY) watch --dir $(CURDIR) $(GRADE_OPTS)
+	@$(GRADE_PY) watch --root $(GRADE_ROOT) --dir $(CURDIR) $(GRADE_OPTS)
+hint:
+	@$(GRADE_PY) hint --root $(GRADE_ROOT) --dir $(CURDIR) --ex "$(EX)" $(GRADE_OPTS)
 endif

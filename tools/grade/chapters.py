@@ -24,8 +24,12 @@ def chapter_list(root, chapters):
     return [f for f in folders if (f / "Makefile").is_file()]
 
 
+BASE_NAMES = ("base", "kernel-base")
+
+
 def find_chapter(root, chapters, ch):
-    """CH=01, CH=1, CH=01-futures or CH=chapters/01-futures -> its folder."""
+    """CH=01, CH=1, CH=01-futures or CH=chapters/01-futures -> its folder.
+    CH=base names kernel-base, which has no exercises: said so, not "unknown"."""
     folders = chapter_list(root, chapters)
     want = ch.strip().rstrip("/")
     for folder in folders:
@@ -34,8 +38,21 @@ def find_chapter(root, chapters, ch):
             return folder
         if want.isdigit() and number.isdigit() and int(want) == int(number):
             return folder
-    known = ", ".join(f.name for f in folders) or "none yet"
-    raise UsageError(f"no chapter '{ch}' (chapters: {known})")
+    if want in BASE_NAMES:
+        graded = [f for f in folders if has_exercises(f)]
+        raise UsageError(f"kernel-base (CH=base) has no exercises; these chapters do: "
+                         f"{accepted_names(graded)}")
+    raise UsageError(f"no chapter '{ch}'; CH= takes {accepted_names(folders, base=True)}")
+
+
+def accepted_names(folders, base=False):
+    """'base, 1/01/01-futures, 2/02-executor': what CH= accepts."""
+    names = ["base"] if base else []
+    for folder in folders:
+        number = folder.name.split("-", 1)[0]
+        short = str(int(number)) if number.isdigit() else number
+        names.append("/".join(dict.fromkeys([short, number, folder.name])))
+    return ", ".join(names) or "none yet"
 
 
 def ch_relative(folder, root):
@@ -77,9 +94,11 @@ def reference_for(root, chapters, folder):
     for chapter in chapter_list(root, chapters):
         if chapter.resolve() == folder:
             return chapter
+    # By name, never by path: the copy may come from another clone.
     info = starter_info(folder)
-    if info.get("reference") and Path(info["reference"]).is_dir():
-        return Path(info["reference"])
+    for chapter in chapter_list(root, chapters):
+        if info.get("chapter") == chapter.name:
+            return chapter
     name = program_name(folder)
     for chapter in chapter_list(root, chapters):
         if program_name(chapter) == name:

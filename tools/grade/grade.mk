@@ -3,36 +3,32 @@
 #
 #   make start CH=NN [DIR=path] [FORCE=1]   the learner's starter copy of chapter NN
 #                                           (default DIR: workspace/NN-name)
-#   make grade [CH=NN] [DIR=path]           grade a starter (or the reference);
+#   make grade [CH=NN] [DIR=path]           grade a workspace (or the reference);
 #                                           without CH: every chapter, one summary
-#   make grade-all CH=NN SUBMISSIONS=dir    grade every submission folder in dir:
-#                                           build/grade-all/NN-name/grades.{csv,json}
+#   make hint CH=NN EX=N.M [HINT=n]         the next hint of an exercise
+#   make grade-all CH=NN SUBMISSIONS=dir    grade every submission folder in dir
+#                                           [OUT=dir] [FORCE=1]
 #   make watch CH=NN [DIR=path]             re-grade whenever a file changes
 #   make test-grading                       the grading invariants and the
 #                                           grader's own tests (part of make test)
 #
-# Options: SEED=n repeats a run's random test inputs, GRADE_TIMEOUT=s per
-# test (default 5), GRADE_JOBS=n tests at once, STRICT=1 grades only the
-# exercise files (with the reference's tests), REPORT=path for the JSON,
-# OUT=dir for grade-all's files.
+# The options (SEED=, GRADE_TIMEOUT=, HINT=, HINTS=0, ...) are in options.mk.
+include $(ROOT)/tools/grade/options.mk
+GRADE_WHERE = --root $(ROOT) --chapters "$(CHAPTERS)" $(if $(CH),--ch $(CH)) \
+    $(if $(DIR),--dir $(DIR))
 
-PYTHON ?= python3
-GRADE_TOOL := $(PYTHON) $(ROOT)/tools/grade/grade.py
-GRADE_ARGS = --root $(ROOT) --chapters "$(CHAPTERS)" $(if $(CH),--ch $(CH)) \
-    $(if $(DIR),--dir $(DIR)) $(if $(SEED),--seed $(SEED)) \
-    $(if $(GRADE_TIMEOUT),--timeout $(GRADE_TIMEOUT)) $(if $(GRADE_JOBS),--jobs $(GRADE_JOBS))
-GRADE_YES = $(filter 1 y yes true,$(1))
-
-.PHONY: start grade grade-all watch test-grading
+.PHONY: start grade grade-all watch hint test-grading
 start:
-	@$(GRADE_TOOL) start $(GRADE_ARGS) $(if $(call GRADE_YES,$(FORCE)),--force)
+	@$(GRADE_PY) start $(GRADE_WHERE) $(if $(call GRADE_YES,$(FORCE)),--force)
 grade:
-	@$(GRADE_TOOL) grade $(GRADE_ARGS) $(if $(call GRADE_YES,$(STRICT)),--strict) \
-	    $(if $(REPORT),--report $(REPORT))
+	@$(GRADE_PY) grade $(GRADE_WHERE) $(GRADE_OPTS)
+hint:
+	@$(GRADE_PY) hint $(GRADE_WHERE) --ex "$(EX)" $(GRADE_OPTS)
 grade-all:
-	@$(GRADE_TOOL) grade-all $(GRADE_ARGS) --submissions "$(SUBMISSIONS)" $(if $(OUT),--out $(OUT))
+	@$(GRADE_PY) grade-all $(GRADE_WHERE) $(GRADE_OPTS) --submissions "$(SUBMISSIONS)" \
+	    $(if $(OUT),--out $(OUT)) $(if $(call GRADE_YES,$(FORCE)),--force)
 watch:
-	@$(GRADE_TOOL) watch $(GRADE_ARGS)
+	@$(GRADE_PY) watch $(GRADE_WHERE) $(GRADE_OPTS)
 test-grading:
-	@$(GRADE_TOOL) invariants $(GRADE_ARGS)
+	@$(GRADE_PY) invariants $(GRADE_WHERE) $(GRADE_OPTS)
 	@$(PYTHON) $(ROOT)/tools/grade/tests/selftest.py --root $(ROOT)

@@ -7,13 +7,17 @@ watch mode and the grading invariants. The make targets call this file
   grade.py grade      [--ch 01] [--dir D] [--seed N] [--strict]
   grade.py grade-all  --ch 01 --submissions S [--out O]
   grade.py watch      [--ch 01] [--dir D] [--once]
+  grade.py hint       [--ch 01] [--dir D] --ex 1.2 [--hint N]
   grade.py invariants [--ch 01]
   grade.py check      [--ch 01]          (manifest and regions only, no build)
 """
 
 import argparse
+import json
+import os
 import re
 import sys
+import time
 from pathlib import Path
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -28,14 +32,16 @@ import submissions as sub_mod  # noqa: E402
 from manifest import ManifestError  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+HINTS_SEEN = ".hints.json"  # in a learner's folder: how many hints were shown
 DEFAULT_ROOT = HERE.parent.parent
 
 
 # ---- which folder, which chapter --------------------------------------------
 
-def resolve_target(args):
+def resolve_target(args, say=True):
     """(folder to grade, its reference chapter, the program's name, label
-    of its build folder) from --ch and --dir."""
+    of its build folder: "reference", "workspace" or None) from --ch and
+    --dir. Says so when CH= falls back to the reference."""
     root = Path(args.root)
     if args.ch:
         chapter = ch_mod.find_chapter(root, args.chapters, args.ch)
@@ -44,6 +50,10 @@ def resolve_target(args):
         else:
             workspace = ch_mod.workspace_for(root, chapter)
             folder = workspace if workspace.is_dir() else chapter
+            if folder == chapter and say:
+                print(f"You have no workspace for chapter {chapter.name} "
+                      f"({ch_mod.display_path(workspace, root)}; make start CH={args.ch} "
+                      f"writes it), so this is the reference.")
     elif args.dir:
         folder = Path(args.dir)
         chapter = ch_mod.reference_for(root, args.chapters, folder)
@@ -64,6 +74,15 @@ def resolve_target(args):
     return folder, chapter, name, label
 
 
+def hint_command(args, folder, label):
+    """How to ask for the next hint of an exercise, from where one stands."""
+    if os.environ.get("MAKELEVEL") and not args.ch and not args.chapters:
+        return "make hint EX={id}"  # make inside the graded folder
+    if label == "workspace" or label == "reference":
+        return f"make hint CH={args.ch or ch_mod.program_name(folder)} EX={{id}}"
+    return f"make hint DIR={folder} EX={{id}}"
+
+
 def grade_one(args, folder, chapter, name, label, quiet=False, report_path=None):
     """Grade a folder, print it, write its JSON report; returns the report."""
     root = Path(args.root)
@@ -81,17 +100,21 @@ def grade_one(args, folder, chapter, name, label, quiet=False, report_path=None)
         grading.load_exercises(chapter)  # the reference must be sound
     exercises = grading.load_exercises(manifest_from, check_regions=is_reference)
     rep = grading.grade(graded, exercises, build_dir, seed=args.seed, timeout=args.timeout,
-                        jobs=args.jobs, chapter=name)
+                        jobs=args.jobs, chapter=name, reference=chapter)
     rep["dir"] = str(folder.resolve())
+    rep["whose"] = label or "other"
     rep["notes"] = notes
-    path = Path(report_path or args.report or root / "build" / "grade" / name / "report.json")
+    # Each graded folder has its own report, beside its own build.
+    path = Path(report_path or args.report or build_dir / "report.json").resolve()
     report_mod.write_json(rep, path)
     if not quiet:
-        for line in report_mod.text_report(rep, ch_mod.display_path(folder, root)):
+        what = report_mod.describe(label, ch_mod.display_path(folder, root))
+        for line in report_mod.text_report(rep, what, hints=args.hint,
+                                           more=hint_command(args, folder, label)):
             print(line)
         for note in notes:
             print(f"note: {note}")
-        print(f"Report: {ch_mod.display_path(path, root)}")
+        print(f"Report: {path}")
     return rep
 
 
@@ -109,9 +132,11 @@ def cmd_start(args):
     if backup:
         print(f"Your previous folder is kept as {ch_mod.display_path(backup, root)}")
     print(f"Starter for chapter {chapter.name} written to {shown}: exercises {', '.join(ids)}.")
-    print(f"  cd {shown} && make run      boots it (each exercise panics until it is done)")
     again = f"DIR={shown}" if args.dir else f"CH={args.ch}"
-    print(f"  cd {shown} && make grade    grades it (or: make grade {again} from the top)")
+    print(f"  boot it:   make run DIR={shown}   (or: cd {shown} && make run)")
+    print(f"             each exercise panics until it is done; make run CH={args.ch} boots "
+          f"the reference")
+    print(f"  grade it:  make grade {again}   (or: cd {shown} && make grade)")
     return 0
 
 
@@ -119,8 +144,15 @@ def cmd_grade(args):
     if args.ch or args.dir:
         folder, chapter, name, label = resolve_target(args)
         rep = grade_one(args, folder, chapter, name, label)
-        return 0 if rep["score"] == rep["max_score"] and rep["max_score"] > 0 else 1
-    return grade_every_chapter(args)
+        status = 0 if rep["score"] == rep["max_score"] and rep["max_score"] > 0 else 1
+    else:
+        status = grade_every_chapter(args)
+    # GNU make prints "*** [grade] Error 1" for any non-zero exit, and
+    # nothing can stop it; say what it means before it does.
+    if status and os.environ.get("MAKELEVEL"):
+        print("Not full marks yet, so the exit status is 1: make reports that as an error "
+              "below. Nothing else went wrong.")
+    return status
 
 
 def grade_every_chapter(args):
@@ -139,11 +171,43 @@ def grade_every_chapter(args):
         rep = grade_one(args, folder, chapter, name, label)
         print()
         everything_full &= rep["score"] == rep["max_score"]
-        rows.append((name, rep["score"], rep["max_score"],
-                     f"{label} {ch_mod.display_path(folder, root)}"))
+        rows.append((name, rep["score"], rep["max_score"], label,
+                     report_mod.describe(label, ch_mod.display_path(folder, root))))
     for line in report_mod.summary_table(rows):
         print(line)
     return 0 if everything_full else 1
+
+
+def cmd_hint(args):
+    """The next hint of one exercise (or hints 1 to HINT=n). How many a
+    folder has seen is kept beside its build, so each ask goes one further."""
+    folder, chapter, name, label = resolve_target(args, say=False)
+    exercises = grading.load_exercises(folder if ch_mod.has_exercises(folder) else chapter,
+                                       check_regions=False)
+    ids = ", ".join(e.id for e in exercises)
+    ex = next((e for e in exercises if e.id == args.ex), None)
+    if ex is None:
+        raise ch_mod.UsageError(f"say which exercise: EX=N.M (one of {ids})" if not args.ex
+                                else f"no exercise {args.ex} here (exercises: {ids})")
+    # A learner's copy keeps the count itself (a new starter starts again);
+    # the reference, which is not to be written to, keeps it in its build.
+    state_path = (ch_mod.build_dir_for(Path(args.root), name, folder, label) / "hints.json"
+                  if label == "reference" else folder / HINTS_SEEN)
+    try:
+        seen = json.loads(state_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        seen = {}
+    upto = args.hint_given or min(len(ex.hints), max(seen.get(ex.id, 1), 1) + 1)
+    upto = max(1, min(upto, len(ex.hints)))
+    print(f"Exercise {ex.id}: {ex.title}")
+    for line in report_mod.hint_lines({"hints": ex.hints}, upto):
+        print(line)
+    if upto == len(ex.hints):
+        print("    (that is the last hint)")
+    seen[ex.id] = max(seen.get(ex.id, 1), upto)
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    state_path.write_text(json.dumps(seen) + "\n", encoding="utf-8")
+    return 0
 
 
 def cmd_grade_all(args):
@@ -158,61 +222,91 @@ def cmd_grade_all(args):
     if not subs_dir.is_dir():
         raise ch_mod.UsageError(f"SUBMISSIONS={subs_dir}: no such folder")
     submissions = sorted(d for d in subs_dir.iterdir() if d.is_dir() and not d.name.startswith("."))
-    out = Path(args.out) if args.out else root / "build" / "grade-all" / name
+    if not submissions:
+        raise ch_mod.UsageError(f"SUBMISSIONS={subs_dir}: no submission folders in it (one "
+                                f"folder per student, each a copy of the starter)")
+    # Grades are never overwritten: each run gets a dated folder, and an
+    # OUT= that already holds grades needs FORCE=1.
+    if args.out:
+        out = Path(args.out).resolve()
+        if (out / "grades.csv").exists() and not args.force:
+            raise ch_mod.UsageError(f"OUT={out} already holds grades.csv: choose another OUT= "
+                                    f"or add FORCE=1 to replace it")
+    else:
+        out = root / "build" / "grade-all" / name / time.strftime("%Y%m%d-%H%M%S")
+        n = 1
+        while out.exists():
+            out = out.with_name(f"{out.name.split('~')[0]}~{n}")
+            n += 1
     work = root / "build" / "grade-all" / name / "work"
-    out.mkdir(parents=True, exist_ok=True)
-    print(f"Grading {len(submissions)} submissions of chapter {name} "
-          f"from {ch_mod.display_path(subs_dir, root)} (seed {args.seed})")
+    # Two batches of one chapter at once (two make test) take turns: they
+    # share the work folder.
+    with grading.locked(work.with_name("work.lock")):
+        out.mkdir(parents=True, exist_ok=True)
+        print(f"Grading {len(submissions)} submissions of chapter {name} "
+              f"from {subs_dir.resolve()} (seed {args.seed})")
 
-    # The reference first: the sanity check, and the objects every
-    # submission's build starts from.
-    ref_build = work / "_reference-build"
-    starter_mod.copy_reference(root, chapter, work / "_reference")
-    ref = grading.grade(work / "_reference", exercises, ref_build, seed=args.seed, timeout=args.timeout,
-                        jobs=args.jobs, chapter=name)
-    if ref["score"] != ref["max_score"]:
-        print(f"warning: the reference itself scores {ref['score']}/{ref['max_score']}: "
-              f"these grades are not to be trusted", file=sys.stderr)
+        # The reference first: the sanity check, and the objects every
+        # submission's build starts from.
+        ref_build = work / "_reference-build"
+        starter_mod.copy_reference(root, chapter, work / "_reference")
+        ref = grading.grade(work / "_reference", exercises, ref_build, seed=args.seed,
+                            timeout=args.timeout, jobs=args.jobs, chapter=name)
+        if ref["score"] != ref["max_score"]:
+            print(f"warning: the reference itself scores {ref['score']}/{ref['max_score']}: "
+                  f"these grades are not to be trusted", file=sys.stderr)
 
-    rows, reports = [], []
-    width = max([len(d.name) for d in submissions] + [10])
-    for sub in submissions:
-        label = re.sub(r"[^A-Za-z0-9_.-]", "_", sub.name)
-        try:
-            notes = sub_mod.overlay(root, chapter, regions, sub, work / label / "src")
-            rep = grading.grade(work / label / "src", exercises, work / label / "build",
-                                seed=args.seed, timeout=args.timeout, jobs=args.jobs,
-                                chapter=name, seed_build=ref_build)
-        except Exception as e:  # a broken submission never stops the batch
-            notes = [f"grader error: {type(e).__name__}: {e}"]
-            rep = {"chapter": name, "score": 0, "max_score": sum(x.points for x in exercises),
-                   "build": {"ok": False, "errors": []}, "seed": args.seed,
-                   "exercises": [grading.exercise_entry(x, "fail", messages=notes)
-                                 for x in exercises]}
-        rep["dir"] = str(sub.resolve())
-        rep["submission"] = sub.name
-        rep["notes"] = notes
-        reports.append(rep)
-        status = overall_status(rep)
-        rows.append({"submission": sub.name, "score": rep["score"],
-                     "max_score": rep["max_score"], "status": status,
-                     "notes": "; ".join(notes),
-                     "points": {e["id"]: e["earned"] for e in rep["exercises"]}})
-        per = " ".join(f"{e['id']}:{e['earned']}" for e in rep["exercises"])
-        print(f"  {sub.name:<{width}}  {rep['score']:>4}/{rep['max_score']:<4} {status:<14} {per}")
-        for note in notes:
-            print(f"  {'':<{width}}  note: {note}")
-    ids = [x.id for x in exercises]
-    report_mod.write_csv(out / "grades.csv", ids, rows)
-    report_mod.write_json({"chapter": name, "seed": args.seed, "reference_score": ref["score"],
-                           "max_score": ref["max_score"], "submissions": reports},
-                          out / "grades.json")
-    print(f"Wrote {ch_mod.display_path(out / 'grades.csv', root)} and "
-          f"{ch_mod.display_path(out / 'grades.json', root)}")
-    return 0
+        rows, reports = [], []
+        width = max([len(d.name) for d in submissions] + [10])
+        for sub in submissions:
+            label = re.sub(r"[^A-Za-z0-9_.-]", "_", sub.name)
+            try:
+                if not sub_mod.holds_any(sub, regions):
+                    files = " ".join(sorted({str(r.path) for r in regions}))
+                    raise sub_mod.NotASubmission(f"none of the exercise files ({files}) is in "
+                                                 f"it: not a copy of the chapter?")
+                notes = sub_mod.overlay(root, chapter, regions, sub, work / label / "src")
+                rep = grading.grade(work / label / "src", exercises, work / label / "build",
+                                    seed=args.seed, timeout=args.timeout, jobs=args.jobs,
+                                    chapter=name, seed_build=ref_build, reference=chapter)
+            except Exception as e:  # a broken submission never stops the batch
+                notes = [f"not graded: {e}" if isinstance(e, sub_mod.NotASubmission)
+                         else f"grader error: {type(e).__name__}: {e}"]
+                rep = {"chapter": name, "score": 0, "max_score": sum(x.points for x in exercises),
+                       "build": {"ok": False, "errors": []}, "seed": args.seed, "not_graded": True,
+                       "exercises": [grading.exercise_entry(x, "fail", messages=notes)
+                                     for x in exercises]}
+            rep["dir"] = str(sub.resolve())
+            rep["submission"] = sub.name
+            rep["notes"] = notes
+            reports.append(rep)
+            status = overall_status(rep)
+            rows.append({"submission": sub.name, "score": rep["score"],
+                         "max_score": rep["max_score"], "status": status,
+                         "notes": "; ".join(notes),
+                         "points": {e["id"]: e["earned"] for e in rep["exercises"]}})
+            per = " ".join(f"{e['id']}:{e['earned']}" for e in rep["exercises"])
+            print(f"  {sub.name:<{width}}  {rep['score']:>4}/{rep['max_score']:<4} "
+                  f"{status:<14} {per}")
+            for note in notes:
+                print(f"  {'':<{width}}  note: {note}")
+        ids = [x.id for x in exercises]
+        report_mod.write_csv(out / "grades.csv", ids, rows)
+        report_mod.write_json({"chapter": name, "seed": args.seed, "reference_score": ref["score"],
+                               "max_score": ref["max_score"], "submissions": reports},
+                              out / "grades.json")
+        print(f"Wrote {out / 'grades.csv'} and {out / 'grades.json'}")
+        lost = [r["submission"] for r in rows if r["status"] == "not graded"]
+        if lost:
+            print(f"{len(lost)} submission(s) could not be graded at all: {', '.join(lost)}",
+                  file=sys.stderr)
+            return 1
+        return 0
 
 
 def overall_status(rep):
+    if rep.get("not_graded"):
+        return "not graded"
     if not rep["build"]["ok"]:
         return "compile error"
     if rep["score"] == rep["max_score"]:
@@ -251,15 +345,20 @@ def cmd_invariants(args):
 
 # ---- the command line ---------------------------------------------------------
 
+COMMANDS = {"start": cmd_start, "grade": cmd_grade, "grade-all": cmd_grade_all,
+            "watch": cmd_watch, "hint": cmd_hint, "invariants": cmd_invariants,
+            "check": cmd_check}
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("command", choices=["start", "grade", "grade-all", "watch", "invariants",
-                                       "check"])
+    p.add_argument("command", choices=sorted(COMMANDS))
     p.add_argument("--root", default=str(DEFAULT_ROOT), help="the repository's top folder")
     p.add_argument("--chapters", default="", help="chapter folders (make's CHAPTERS)")
     p.add_argument("--ch", default="", help="chapter: 01, 1 or 01-futures")
     p.add_argument("--dir", default="", help="the folder to write or grade")
-    p.add_argument("--force", action="store_true", help="start: replace, keeping a backup")
+    p.add_argument("--force", action="store_true",
+                   help="start: replace, keeping a backup; grade-all: replace OUT's grades")
     p.add_argument("--seed", type=int, default=0, help="the tests' random seed (0: a new one)")
     p.add_argument("--timeout", type=float, default=grading.DEFAULT_TIMEOUT,
                    help="seconds each test may run")
@@ -269,6 +368,10 @@ def parse_args(argv):
     p.add_argument("--report", default="", help="where the JSON report goes")
     p.add_argument("--submissions", default="", help="grade-all: the folder of submissions")
     p.add_argument("--out", default="", help="grade-all: where the CSV and JSON go")
+    p.add_argument("--ex", default="", help="hint: the exercise, N.M")
+    p.add_argument("--hint", type=int, default=0,
+                   help="show hints 1 to n of each failed exercise (default 1)")
+    p.add_argument("--no-hints", action="store_true", help="show no hints (exams)")
     p.add_argument("--once", action="store_true", help="watch: grade once and stop")
     p.add_argument("--interval", type=float, default=1.0, help="watch: seconds between polls")
     p.add_argument("--poll", action="store_true", help="watch: poll even if inotifywait exists")
@@ -276,14 +379,18 @@ def parse_args(argv):
     p.add_argument("--keep", action="store_true", help="invariants: keep the stripped copies")
     args = p.parse_args(argv)
     args.root = str(Path(args.root).resolve())  # the builds run in other folders
+    # Every copy this grader builds (a starter, a submission) builds with
+    # this clone's kernel-base and tools, wherever the copy sits.
+    os.environ["WORKBOOK"] = args.root
+    os.environ.pop("ROOT", None)
     args.seed_given = bool(args.seed)
     args.seed = args.seed or grading.new_seed()
     args.jobs = args.jobs or grading.default_jobs()
+    args.hint_given = max(args.hint, 0)
+    args.hint = 0 if args.no_hints else (args.hint_given or 1)
     return args
 
 
-COMMANDS = {"start": cmd_start, "grade": cmd_grade, "grade-all": cmd_grade_all,
-            "watch": cmd_watch, "invariants": cmd_invariants, "check": cmd_check}
 
 
 def main(argv=None):

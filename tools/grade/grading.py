@@ -2,6 +2,8 @@
 give each exercise a verdict. The result is the JSON report's content."""
 
 import fcntl
+import hashlib
+import json
 import os
 import random
 import shutil
@@ -38,12 +40,15 @@ def load_exercises(chapter, check_regions=True):
 def exercise_entry(ex, status, earned=0, seconds=0.0, messages=None, tests=None):
     return {"id": ex.id, "title": ex.title, "points": ex.points, "earned": earned,
             "status": status, "time_s": round(seconds, 2), "messages": messages or [],
-            "hint": ex.hint, "tests": tests or []}
+            "hint": ex.hint, "hints": ex.hints, "tests": tests or []}
 
 
 def grade(folder, exercises, build_dir, *, seed, timeout=DEFAULT_TIMEOUT, jobs=None,
-          chapter="", seed_build=None):
+          chapter="", seed_build=None, reference=None):
     """Grade folder (a chapter or a copy of one) against exercises.
+    reference: the chapter folder it is a copy of, if known; when one of the
+    folder's exercise files does not compile, its starter version (from the
+    reference) stands in so that the other exercises are still graded.
     Returns the report as a dict; never raises for a broken folder."""
     folder, build_dir = Path(folder), Path(build_dir)
     jobs = jobs or default_jobs()
@@ -54,7 +59,7 @@ def grade(folder, exercises, build_dir, *, seed, timeout=DEFAULT_TIMEOUT, jobs=N
     build_dir.mkdir(parents=True, exist_ok=True)
     with locked(build_dir / ".lock"):
         return _grade(folder, exercises, build_dir, report, seed=seed, timeout=timeout,
-                      jobs=jobs, seed_build=seed_build, started=started)
+                      jobs=jobs, seed_build=seed_build, started=started, reference=reference)
 
 
 class locked:
@@ -75,11 +80,26 @@ class locked:
         self.file.close()
 
 
-def _grade(folder, exercises, build_dir, report, *, seed, timeout, jobs, seed_build, started):
+def _grade(folder, exercises, build_dir, report, *, seed, timeout, jobs, seed_build, started,
+           reference):
     if seed_build:
         seed_objects(seed_build, build_dir)
-    ok, errors = runner.build(folder, build_dir, jobs)
-    report["build"] = {"ok": ok, "errors": errors}
+    sources = forget_changed_objects(folder, build_dir)
+    ok, errors, files = runner.build(folder, build_dir, jobs)
+    write_stamp(build_dir, sources)
+    report["build"] = {"ok": ok, "errors": errors, "broken": []}
+    broken_ids = set()
+    if not ok and reference is not None and files:
+        patched = with_starter_files(folder, reference, files, build_dir / "partial")
+        if patched is not None:
+            sources = forget_changed_objects(patched, build_dir)
+            ok, _, _ = runner.build(patched, build_dir, jobs)
+            write_stamp(build_dir, sources)
+            if ok:
+                regions = regions_mod.scan(reference)
+                broken_ids = {r.id for r in regions if str(r.path) in files}
+                report["build"] = {"ok": True, "errors": errors, "broken": files}
+                folder = patched
     if not ok:
         report["exercises"] = [exercise_entry(ex, "compile error",
                                               messages=["the code does not compile"])
@@ -107,6 +127,11 @@ def _grade(folder, exercises, build_dir, report, *, seed, timeout, jobs, seed_bu
         results.update(got)
 
     for ex in exercises:
+        if ex.id in broken_ids:
+            report["exercises"].append(exercise_entry(
+                ex, "compile error", messages=[f"{', '.join(report['build']['broken'])} does "
+                                               f"not compile (see the compiler's message above)"]))
+            continue
         try:
             entry = verdict(ex, ex.resolve(names), results, binary, folder,
                             ex.timeout or timeout, seed)
@@ -148,6 +173,27 @@ def verdict(ex, tests, results, binary, folder, timeout, seed):
     return exercise_entry(ex, status, 0, seconds, messages, table)
 
 
+def with_starter_files(folder, reference, files, dest):
+    """A copy of folder at dest in which each of files (those that did not
+    compile) is its starter version: the reference's file with its exercises
+    stubbed out. None when one of them holds no exercise (a change the
+    starter's version would not undo)."""
+    regions = regions_mod.scan(reference)
+    by_file = {}
+    for r in regions:
+        by_file.setdefault(str(r.path), []).append(r)
+    if any(f not in by_file for f in files):
+        return None
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(folder, dest, ignore=shutil.ignore_patterns("build", ".git"))
+    for rel in files:
+        text = (Path(reference) / rel).read_text(encoding="utf-8", errors="surrogateescape")
+        (dest / rel).write_text(regions_mod.strip_text(text, by_file[rel]), encoding="utf-8",
+                                errors="surrogateescape")
+    return dest
+
+
 def finish(report, started):
     report["score"] = sum(e["earned"] for e in report["exercises"])
     report["time_s"] = round(time.monotonic() - started, 2)
@@ -160,6 +206,8 @@ def seed_objects(source_build, build_dir):
     name their own build folder: rewrite them, or make would not know which
     headers an object depends on."""
     source_build, build_dir = Path(source_build), Path(build_dir)
+    if (source_build / STAMP).is_file() and not (build_dir / STAMP).exists():
+        shutil.copy2(source_build / STAMP, build_dir / STAMP)
     for sub in ("host",):
         src = source_build / sub
         if not src.is_dir() or (build_dir / sub).exists():
@@ -171,3 +219,56 @@ def seed_objects(source_build, build_dir):
             dep.write_text(text.replace(old, new), encoding="utf-8", errors="surrogateescape")
             os.utime(dep, (dep.stat().st_atime, dep.with_suffix(".o").stat().st_mtime)
                      if dep.with_suffix(".o").exists() else None)
+
+
+# ---- objects are trusted by content, not by time stamps ---------------------
+# make rebuilds an object only when its source is newer. A folder restored
+# from a backup, moved with `cp -a`, or unpacked from an archive has sources
+# older than the objects of what it held before: make would link the old
+# objects and grade code that is no longer there. So the build folder keeps
+# the hash of every source it was built from, and before each build the
+# objects of whatever changed are removed.
+
+STAMP = "sources.json"
+SKIP_PARTS = {"build", ".git", "__pycache__"}
+
+
+def source_hashes(folder):
+    """{relative path: sha1} of every file of the folder outside build/."""
+    folder, hashes = Path(folder), {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        # Not build/ and not the grader's own notes (.starter.json, .hints.json).
+        if path.is_file() and not SKIP_PARTS & set(rel.parts) and not rel.name.startswith("."):
+            hashes[str(rel)] = hashlib.sha1(path.read_bytes()).hexdigest()
+    return hashes
+
+
+def forget_changed_objects(folder, build_dir):
+    """Remove the objects built from sources whose content changed since the
+    last build into build_dir; all of the folder's own objects when a header
+    (or anything else a source may include) changed, or when nothing
+    records what they were built from. kernel-base's objects stay: they are
+    built from the clone, not from the graded folder. Returns the hashes."""
+    now = source_hashes(folder)
+    try:
+        before = json.loads((Path(build_dir) / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        before = None
+    own = [Path(build_dir) / sub / "obj" for sub in ("host", "kernel")]
+    if before is None:
+        changed = None
+    else:
+        changed = {p for p in now.keys() | before.keys() if now.get(p) != before.get(p)}
+    if changed is None or any(not p.endswith((".c", ".S")) for p in changed):
+        for obj in own:
+            shutil.rmtree(obj, ignore_errors=True)
+    else:
+        for rel in changed:
+            for obj in own:
+                (obj / (rel + ".o")).unlink(missing_ok=True)
+    return now
+
+
+def write_stamp(build_dir, sources):
+    (Path(build_dir) / STAMP).write_text(json.dumps(sources, indent=0) + "\n", encoding="utf-8")

@@ -72,6 +72,9 @@ def check_chapter(args, chapter, checks):
         return
     checks.record(True, f"{label}: manifest and exercise regions agree "
                         f"({len(exercises)} exercises, {len(regions)} regions)")
+    if not starter_mod.INCLUDE_CHAPTER_MK.search((chapter / "Makefile").read_text()):
+        print(f"        note: {label}/Makefile does not include $(ROOT)/tools/grade/chapter.mk: "
+              f"make grade, watch and hint do not work inside the chapter (starters add it)")
     work = root / "build" / "grade-invariants" / name
     if args.dir:  # a chapter from elsewhere (a copy): its own work folder
         work = ch_mod.build_dir_for(root, name, chapter).parent.parent.parent / \
@@ -129,7 +132,9 @@ def check_work(args, chapter, checks, work, name, label, exercises, regions):
 
     for (variant, ex_id), rep in zip(variants[1:], reports[1:]):
         own = next(e for e in rep["exercises"] if e["id"] == ex_id)
-        others = [e for e in rep["exercises"] if e["id"] != ex_id and e["status"] != "ok"]
+        needs = {ex.id: ex.needs for ex in exercises}
+        others = [e for e in rep["exercises"] if e["id"] != ex_id and e["status"] != "ok"
+                  and ex_id not in needs.get(e["id"], [])]
         problems = []
         if not rep["build"]["ok"]:
             problems += ["stripped alone, it does not compile"] + explain(rep)

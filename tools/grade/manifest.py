@@ -4,11 +4,16 @@
     exercise 1.1: The countdown's poll
     points: 10
     tests: countdown/pending_exactly_n_times countdown/*
-    hint: Return POLL_PENDING while ...
-      (an indented line continues the hint)
+    hint: Which two outcomes can a poll have, and what decides between them?
+    hint: Return POLL_PENDING while remaining > 0 ...
+      (an indented line continues the hint above it)
 
 Every field is required except `timeout:` (seconds per test, overrides the
-grader's default for this exercise's tests).
+grader's default for this exercise's tests) and `needs:` (the ids of earlier
+exercises whose code this one's tests run too: stripping one of those may
+fail this one as well). `hint:` may be repeated: the
+hints are a ladder, a nudge first, each next one more specific. A failure
+shows the first; `make hint` shows the next.
 """
 
 import re
@@ -20,7 +25,7 @@ MANIFEST_NAME = "exercises"
 ID_RE = r"[0-9]+(?:\.[0-9]+)*[a-z]?"
 HEADER = re.compile(r"^exercise\s+(" + ID_RE + r")\s*:\s*(\S.*?)\s*$")
 FIELD = re.compile(r"^([a-z]+)\s*:\s*(.*?)\s*$")
-FIELDS = ("points", "tests", "hint", "timeout")
+FIELDS = ("points", "tests", "hint", "timeout", "needs")
 REQUIRED = ("points", "tests", "hint")
 
 
@@ -34,9 +39,14 @@ class Exercise:
     title: str
     points: int = 0
     tests: list = field(default_factory=list)  # patterns, as written
-    hint: str = ""
+    hints: list = field(default_factory=list)  # the ladder, nudge first
     timeout: float = 0.0  # 0: the grader's default
+    needs: list = field(default_factory=list)  # exercises whose code its tests run too
     line: int = 0  # where `exercise` is written, for messages
+
+    @property
+    def hint(self):
+        return self.hints[0] if self.hints else ""
 
     def matches(self, test_name):
         return any(fnmatchcase(test_name, p) for p in self.tests)
@@ -77,7 +87,7 @@ def parse(path):
         if raw[:1] in (" ", "\t"):
             if current is None or last_key != "hint":
                 fail(lineno, "an indented line continues only a hint")
-            current.hint += " " + line.strip()
+            current.hints[-1] += " " + line.strip()
             continue
         m = HEADER.match(line)
         if m:
@@ -97,7 +107,7 @@ def parse(path):
         if current is None:
             fail(lineno, f"'{m.group(1)}:' before any 'exercise N.M: Title' line")
         key, value = m.group(1), m.group(2)
-        if key in seen:
+        if key in seen and key != "hint":
             fail(lineno, f"exercise {current.id} has two '{key}:' lines")
         seen.add(key)
         last_key = key
@@ -105,6 +115,11 @@ def parse(path):
             if not re.fullmatch(r"[0-9]+", value) or int(value) <= 0:
                 fail(lineno, "points: must be a whole number above 0")
             current.points = int(value)
+        elif key == "needs":
+            current.needs = value.split()
+            for need in current.needs:
+                if not re.fullmatch(ID_RE, need):
+                    fail(lineno, f"needs: '{need}' is not an exercise id")
         elif key == "timeout":
             try:
                 current.timeout = float(value)
@@ -122,10 +137,15 @@ def parse(path):
         elif key == "hint":
             if not value:
                 fail(lineno, "hint: is empty")
-            current.hint = value
+            current.hints.append(value)
     finish()
     if not exercises:
         raise ManifestError(f"{path}: no exercises in the manifest")
+    ids = [e.id for e in exercises]
+    for ex in exercises:
+        for need in ex.needs:
+            if need not in ids[:ids.index(ex.id)]:
+                fail(ex.line, f"exercise {ex.id} needs {need}, which is not an earlier exercise")
     return exercises
 
 

@@ -80,21 +80,28 @@ def run(cmd, cwd=None, env=None, timeout=None, cap=OUTPUT_CAP):
 
 ERROR_LINE = re.compile(r"\berror\b|undefined reference|multiple definition|No rule to make "
                         r"target|cannot find|No such file", re.I)
-NOISE = re.compile(r"^(make(\[\d+\])?: (Entering|Leaving|\*\*\* \[.*\] Error|\*\*\* Waiting)"
+NOISE = re.compile(r"^(make(\[\d+\])?: (Entering|Leaving|\*\*\* \[.*\] Error|\*\*\* Waiting|Target "
+                   r"'.*' not remade)"
                    r"|\s+(HOSTCC|CC|LD|AS)\s|cc1: all warnings|collect2: error: ld returned)")
 
 
+COMPILE_ERROR = re.compile(r"^(\S+?):\d+(?::\d+)?: (?:fatal )?error:", re.M)
+
+
 def build(folder, build_dir, jobs):
-    """`make host-tests` for folder into build_dir. Returns (ok, errors),
-    errors being the compiler's first error lines when it failed."""
-    cmd = ["make", "-C", folder, "--no-print-directory", f"-j{jobs}", "host-tests",
+    """`make host-tests` for folder into build_dir. Returns (ok, errors,
+    files): the compiler's first error lines when it failed, and the files
+    (relative to folder) it reported errors in; empty when the failure is not
+    a compile error in the folder's own files (a link error, a timeout)."""
+    cmd = ["make", "-C", folder, "--no-print-directory", f"-j{jobs}", "-k", "host-tests",
            f"BUILD={build_dir}"]
     done = run(cmd, env=child_env(), timeout=BUILD_TIMEOUT)
     if done.returncode == 0 and not done.timed_out and (Path(build_dir) / "host-tests").is_file():
-        return True, []
+        return True, [], []
     if done.timed_out:
-        return False, [f"the build did not finish in {BUILD_TIMEOUT} s"]
-    return False, first_errors(done.output, folder)
+        return False, [f"the build did not finish in {BUILD_TIMEOUT} s"], []
+    files = {_where(m.group(1), folder) for m in COMPILE_ERROR.finditer(done.output)}
+    return False, first_errors(done.output, folder), sorted(files)
 
 
 def first_errors(output, folder, limit=14):

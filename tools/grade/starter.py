@@ -12,30 +12,46 @@ import regions as regions_mod
 from chapters import STARTER_INFO, UsageError
 
 COPY_IGNORE = shutil.ignore_patterns("build", ".git", "*.o", "*.d", "__pycache__")
-KERNEL_BASE_LINE = re.compile(r"^\s*KERNEL_BASE\s*[:?+]?=.*$", re.M)
-INCLUDE_BUILD_MK = re.compile(r"^(\s*-?include\s+)\S*build\.mk\s*$", re.M)
+KERNEL_BASE_LINE = re.compile(r"^\s*KERNEL_BASE\s*[:?+]?=.*\n?", re.M)
+INCLUDE_BUILD_MK = re.compile(r"^\s*-?include\s+\S*build\.mk\s*$", re.M)
+INCLUDE_CHAPTER_MK = re.compile(r"^\s*-?include\s+\S*/grade/chapter\.mk\s*$", re.M)
+
+# A copy of a chapter finds the workbook (kernel-base and tools) by itself,
+# never by an absolute path: it must build in workspace/ of any clone, moved
+# with its clone, or handed out alone and unpacked next to another clone.
+FIND_WORKBOOK = """\
+# This folder builds with a clone of the workbook: WORKBOOK=path names it;
+# else the nearest one: a clone next to this folder (a handout unpacked
+# beside it), or the clone this folder sits in (workspace/NN-name).
+WORKBOOK ?= $(firstword $(patsubst %/kernel-base/build.mk,%,$(abspath $(wildcard \\
+    $(CURDIR)/../kernel-base/build.mk $(CURDIR)/../*/kernel-base/build.mk \\
+    $(CURDIR)/../../kernel-base/build.mk $(CURDIR)/../../../kernel-base/build.mk \\
+    $(CURDIR)/../../../../kernel-base/build.mk))))
+ifeq ($(wildcard $(WORKBOOK)/kernel-base/build.mk),)
+$(error No workbook found$(if $(WORKBOOK), at WORKBOOK=$(WORKBOOK)), in or next to $(CURDIR). \\
+    Put this folder in (or next to) a clone of the workbook, or say where the \\
+    clone is: make WORKBOOK=/path/to/clone ... (or export WORKBOOK=/path/to/clone))
+endif
+ROOT := $(abspath $(WORKBOOK))
+KERNEL_BASE := $(ROOT)/kernel-base
+BUILD ?= $(CURDIR)/build
+include $(KERNEL_BASE)/build.mk"""
 
 
-def starter_makefile(text, kernel_base, grade_mk):
-    """The chapter's Makefile, made to work outside chapters/: kernel-base
-    by absolute path, build output in the starter's own build/ folder."""
-    m = INCLUDE_BUILD_MK.search(text)
-    if not m:
+def starter_makefile(text):
+    """The chapter's Makefile, made to work outside chapters/: the workbook
+    found from where the copy lives, build output in the copy's own build/
+    folder, and the grading targets (`make grade`, `make watch`, `make hint`)."""
+    if not INCLUDE_BUILD_MK.search(text):
         raise UsageError("the chapter's Makefile does not include build.mk")
-    text = INCLUDE_BUILD_MK.sub(lambda m: m.group(1) + "$(KERNEL_BASE)/build.mk", text, count=1)
-    lines = f"KERNEL_BASE := {kernel_base}\nBUILD ?= $(CURDIR)/build"
-    if KERNEL_BASE_LINE.search(text):
-        first = [True]
-
-        def replace(_):
-            keep, first[0] = first[0], False
-            return lines if keep else ""
-        text = KERNEL_BASE_LINE.sub(replace, text)
+    text = KERNEL_BASE_LINE.sub("", text)
+    text = INCLUDE_BUILD_MK.sub(lambda _: FIND_WORKBOOK, text, count=1)
+    grading = "include $(ROOT)/tools/grade/chapter.mk"
+    if INCLUDE_CHAPTER_MK.search(text):
+        text = INCLUDE_CHAPTER_MK.sub(lambda _: grading, text, count=1)
     else:
-        m = INCLUDE_BUILD_MK.search(text)
-        text = text[:m.start()] + lines + "\n" + text[m.start():]
-    text = text.rstrip("\n") + "\n"
-    return text + f"# `make grade` and `make watch` for this folder.\ninclude {grade_mk}\n"
+        text = text.rstrip("\n") + "\n" + grading + "\n"
+    return text.rstrip("\n") + "\n"
 
 
 def make_starter(root, chapter, dest, force=False):
@@ -63,9 +79,8 @@ def make_starter(root, chapter, dest, force=False):
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(chapter, partial, ignore=COPY_IGNORE)
     regions_mod.strip_folder(partial, regions)
-    fix_makefile(root, partial)
-    info = {"chapter": chapter.name, "reference": str(chapter), "root": str(root),
-            "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+    fix_makefile(partial)
+    info = {"chapter": chapter.name, "created": time.strftime("%Y-%m-%d %H:%M:%S"),
             "exercises": sorted({r.id for r in regions}, key=_id_key)}
     (partial / STARTER_INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     if dest.exists():
@@ -86,13 +101,9 @@ def copy_reference(root, chapter, dest):
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(chapter, dest, ignore=COPY_IGNORE)
-    fix_makefile(root, dest)
+    fix_makefile(dest)
 
 
-def fix_makefile(root, folder):
-    root = Path(root).resolve()
+def fix_makefile(folder):
     makefile = Path(folder) / "Makefile"
-    makefile.write_text(starter_makefile(makefile.read_text(encoding="utf-8"),
-                                         root / "kernel-base",
-                                         root / "tools" / "grade" / "chapter.mk"),
-                        encoding="utf-8")
+    makefile.write_text(starter_makefile(makefile.read_text(encoding="utf-8")), encoding="utf-8")

@@ -10,7 +10,19 @@ from pathlib import Path
 import regions as regions_mod
 from starter import COPY_IGNORE, fix_makefile
 
-IGNORED_DIFFERENCES = {"Makefile", ".starter.json"}
+IGNORED_DIFFERENCES = {"Makefile", ".starter.json", ".hints.json"}
+
+
+class NotASubmission(Exception):
+    """A folder with none of the chapter's exercise files: nothing to grade."""
+
+
+def holds_any(submission, regions):
+    """Whether the submission (or the one folder it is wrapped in) holds at
+    least one of the exercise files."""
+    files = sorted({r.path for r in regions})
+    source = find_chapter_root(submission, files)
+    return any((Path(source) / f).is_file() for f in files)
 
 
 def exercise_files(reference, regions):
@@ -51,7 +63,7 @@ def overlay(root, reference, regions, submission, dest):
         # Never the reference's solution: the starter's stubs stand in.
         regions_mod.strip_folder(dest, [r for r in regions if r.path in missing])
         notes.append("missing (graded as not done): " + " ".join(str(m) for m in missing))
-    fix_makefile(root, dest)
+    fix_makefile(dest)
     ignored = ignored_changes(reference, source, set(files))
     if ignored:
         notes.append("ignored changes to: " + " ".join(ignored[:8])

@@ -72,11 +72,11 @@ def inotify_wait(folder, before):
         proc.stderr.close()
 
 
-def show(rep, folder, root):
+def show(rep, folder, root, hints=1, label=None):
     """The compact view: one line per exercise, then the next to do."""
     color = report_mod.use_color()
-    lines = [f"{time.strftime('%H:%M:%S')}  {ch_mod.display_path(folder, root)}  "
-             f"(seed {rep['seed']})"]
+    what = report_mod.describe(label, ch_mod.display_path(folder, root))
+    lines = [f"{time.strftime('%H:%M:%S')}  {what}  (seed {rep['seed']})"]
     if not rep["build"]["ok"]:
         lines.append(report_mod.paint("Does not compile:", "red", color))
         lines += ["    " + line for line in rep["build"]["errors"]]
@@ -91,7 +91,7 @@ def show(rep, folder, root):
     elif rep["build"]["ok"]:
         lines.append("")
         lines.append(f"Next: exercise {nxt['id']}, {nxt['title']}")
-        lines += report_mod.exercise_details(nxt, color)
+        lines += report_mod.exercise_details(nxt, color, hints)
     return lines
 
 
@@ -105,7 +105,7 @@ def watch(args, folder, chapter, name, label, grade_one):
         rep = grade_one(args, folder, chapter, name, label, quiet=True)
         if sys.stdout.isatty() and not args.once:
             print("\033[H\033[2J", end="")
-        print("\n".join(show(rep, folder, root)))
+        print("\n".join(show(rep, folder, root, args.hint, label)))
         if args.once or (args.rounds and rounds >= args.rounds):
             return 0 if rep["score"] == rep["max_score"] else 1
         how = "inotifywait" if use_inotify else f"polling every {args.interval:g}s"

@@ -22,8 +22,10 @@
 //         return buf;
 //     }
 //
-// Both locals live across the await, so both move into the struct, and the
-// struct points into itself.
+// Three locals live across the await (buf, cursor, and p, which becomes
+// next), so all three move into the struct, and the struct points into
+// itself. (As plain C, `return buf;` would return the address of a local; as a
+// future, buf lives in the struct, and the caller reads it there.)
 struct spell {
     struct future base;
     const char *next; // the next letter of the word

@@ -14,11 +14,12 @@
 
 #define WAIT_TICKS 10
 
-static void spawn(struct simple_executor *ex, const struct future *f, size_t size)
-{
-    if (!simple_executor_spawn(ex, f, size, NULL))
-        panic("out of memory spawning a task");
-}
+// SIMPLE_EXECUTOR_SPAWN takes the size from the future variable itself.
+#define SPAWN(ex, fut)                                                                             \
+    do {                                                                                           \
+        if (!SIMPLE_EXECUTOR_SPAWN(ex, fut, NULL))                                                 \
+            panic("out of memory spawning a task");                                                \
+    } while (0)
 
 // region: timed_wait
 //     async void timed_wait(uint64_t ticks)
@@ -61,7 +62,7 @@ void kmain(void)
     // region: kmain_example
     struct example_task example;
     example_task_init(&example);
-    spawn(&ex, &example.base, sizeof example);
+    SPAWN(&ex, &example);
     simple_executor_run(&ex);
     // endregion: kmain_example
 
@@ -69,8 +70,8 @@ void kmain(void)
     struct talker a, b;
     talker_init(&a, "A", 3);
     talker_init(&b, "B", 3);
-    spawn(&ex, &a.base, sizeof a);
-    spawn(&ex, &b.base, sizeof b);
+    SPAWN(&ex, &a);
+    SPAWN(&ex, &b);
     kprintf("two tasks taking turns:");
     simple_executor_run(&ex);
     kprintf("\n");
@@ -78,7 +79,7 @@ void kmain(void)
 
     struct timed_wait wait;
     timed_wait_init(&wait, WAIT_TICKS);
-    spawn(&ex, &wait.base, sizeof wait);
+    SPAWN(&ex, &wait);
     simple_executor_run(&ex);
 
     kprintf("executor: %lu polls, %lu tasks completed\n", ex.polls, ex.completed);

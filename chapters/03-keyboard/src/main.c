@@ -27,11 +27,12 @@ static void keyboard_byte(uint8_t scancode) { irq_stream_push(&keyboard, scancod
 static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
 // endregion: streams
 
-static void spawn(struct simple_executor *ex, const struct future *f, size_t size)
-{
-    if (!simple_executor_spawn(ex, f, size, NULL))
-        panic("out of memory spawning a task");
-}
+// SIMPLE_EXECUTOR_SPAWN takes the size from the future variable itself.
+#define SPAWN(ex, fut)                                                                             \
+    do {                                                                                           \
+        if (!SIMPLE_EXECUTOR_SPAWN(ex, fut, NULL))                                                 \
+            panic("out of memory spawning a task");                                                \
+    } while (0)
 
 void kmain(void)
 {
@@ -43,14 +44,14 @@ void kmain(void)
     simple_executor_init(&ex);
     struct example_task example;
     example_task_init(&example);
-    spawn(&ex, &example.base, sizeof example);
+    SPAWN(&ex, &example);
     simple_executor_run(&ex);
 
     struct talker a, b;
     talker_init(&a, "A", 3);
     talker_init(&b, "B", 3);
-    spawn(&ex, &a.base, sizeof a);
-    spawn(&ex, &b.base, sizeof b);
+    SPAWN(&ex, &a);
+    SPAWN(&ex, &b);
     kprintf("two tasks taking turns:");
     simple_executor_run(&ex);
     kprintf("\n");
@@ -60,8 +61,8 @@ void kmain(void)
     struct serial_echo echo;
     keyboard_task_init(&keys, &keyboard);
     serial_echo_init(&echo, &serial);
-    spawn(&ex, &keys.base, sizeof keys);
-    spawn(&ex, &echo.base, sizeof echo);
+    SPAWN(&ex, &keys);
+    SPAWN(&ex, &echo);
     kprintf("Type on the keyboard, or in the serial terminal.\n");
     simple_executor_run(&ex); // the tasks never finish: this never returns
     // endregion: kmain_tasks

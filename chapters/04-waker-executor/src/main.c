@@ -26,7 +26,7 @@ static void keyboard_byte(uint8_t scancode) { irq_stream_push(&keyboard, scancod
 static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
 
 // region: spawn
-static void spawn(struct executor *ex, const struct future *f, size_t size)
+static void spawn_task(struct executor *ex, const struct future *f, size_t size)
 {
     switch (executor_spawn(ex, f, size, NULL, NULL)) {
     case EXECUTOR_SPAWNED: return;
@@ -35,6 +35,9 @@ static void spawn(struct executor *ex, const struct future *f, size_t size)
     }
 }
 // endregion: spawn
+
+// The size comes from the future variable itself, as EXECUTOR_SPAWN's does.
+#define SPAWN(ex, fut) spawn_task(ex, &(fut)->base, sizeof *(fut))
 
 // Rounds of the run loop until one finds nothing ready; the polls it took.
 static unsigned long run_until_idle(struct executor *ex)
@@ -55,15 +58,15 @@ void kmain(void)
     executor_init(&ex);
     struct example_task example;
     example_task_init(&example);
-    spawn(&ex, &example.base, sizeof example);
+    SPAWN(&ex, &example);
     run_until_idle(&ex);
 
     // region: kmain_talkers
     struct talker a, b;
     talker_init(&a, "A", 3);
     talker_init(&b, "B", 3);
-    spawn(&ex, &a.base, sizeof a);
-    spawn(&ex, &b.base, sizeof b);
+    SPAWN(&ex, &a);
+    SPAWN(&ex, &b);
     kprintf("two tasks taking turns:");
     kprintf(" (%lu polls)\n", run_until_idle(&ex));
     // endregion: kmain_talkers
@@ -72,8 +75,8 @@ void kmain(void)
     struct serial_echo echo;
     keyboard_task_init(&keys, &keyboard);
     serial_echo_init(&echo, &serial);
-    spawn(&ex, &keys.base, sizeof keys);
-    spawn(&ex, &echo.base, sizeof echo);
+    SPAWN(&ex, &keys);
+    SPAWN(&ex, &echo);
     kprintf("Type on the keyboard, or in the serial terminal.\n");
     executor_run(&ex); // the tasks never finish; the loop spins when none is ready
 }

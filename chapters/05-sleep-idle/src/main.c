@@ -32,7 +32,7 @@ static void keyboard_byte(uint8_t scancode) { irq_stream_push(&keyboard, scancod
 static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
 static void timer_tick(uint64_t ticks) { timer_list_expire(&timers, ticks); }
 
-static void spawn(const struct future *f, size_t size, void (*drop)(struct future *))
+static void spawn_task(const struct future *f, size_t size, void (*drop)(struct future *))
 {
     switch (executor_spawn(&ex, f, size, drop, NULL)) {
     case EXECUTOR_SPAWNED: return;
@@ -40,6 +40,9 @@ static void spawn(const struct future *f, size_t size, void (*drop)(struct futur
     case EXECUTOR_NO_MEMORY: panic("out of memory spawning a task");
     }
 }
+
+// The size comes from the future variable itself, as EXECUTOR_SPAWN's does.
+#define SPAWN(fut, drop) spawn_task(&(fut)->base, sizeof *(fut), drop)
 
 // How many TSC cycles a millisecond is: count them over 10 timer ticks,
 // sleeping race-free in between (cli; check; sti; hlt).
@@ -202,14 +205,14 @@ void kmain(void)
 
     struct example_task example;
     example_task_init(&example);
-    spawn(&example.base, sizeof example, NULL);
+    SPAWN(&example, NULL);
     while (executor_run_ready_tasks(&ex))
         ;
     struct talker a, b;
     talker_init(&a, "A", 3);
     talker_init(&b, "B", 3);
-    spawn(&a.base, sizeof a, NULL);
-    spawn(&b.base, sizeof b, NULL);
+    SPAWN(&a, NULL);
+    SPAWN(&b, NULL);
     kprintf("two tasks taking turns:");
     while (executor_run_ready_tasks(&ex))
         ;
@@ -225,9 +228,9 @@ void kmain(void)
     serial_echo_init(&echo, &serial);
     struct clock_task clock = {.resume = ASYNC_START};
     future_init(&clock.base, clock_task_poll);
-    spawn(&keys.base, sizeof keys, NULL);
-    spawn(&echo.base, sizeof echo, NULL);
-    spawn(&clock.base, sizeof clock, clock_task_drop);
+    SPAWN(&keys, NULL);
+    SPAWN(&echo, NULL);
+    SPAWN(&clock, clock_task_drop);
     kprintf("Type on the keyboard, or in the serial terminal; F2 or F3 starts a hog.\n");
     executor_run(&ex); // sleeps whenever no task is ready
     // endregion: kmain_tasks

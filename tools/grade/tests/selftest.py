@@ -16,6 +16,8 @@ import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(HERE.parent))
 
+import grading  # noqa: E402
 import manifest  # noqa: E402
 import regions  # noqa: E402
 
@@ -189,8 +192,249 @@ def watch_regrades(c, root, starter, how):
             f"next is 1.3", text)
 
 
+def clean_env(**extra):
+    """The environment of a learner's shell: no make flags, no workbook."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MAKELEVEL", "ROOT", "WORKBOOK")}
+    env.update(extra)
+    return env
+
+
+def make(folder, *targets, env=None):
+    done = subprocess.run(["make", "-C", str(folder), *targets], capture_output=True, text=True,
+                          env=env or clean_env(), timeout=600)
+    return done.returncode, done.stdout + done.stderr
+
+
+def hint_ladder(c, root, starter):
+    """A failure shows the first hint; make hint shows the next, one more
+    each time; HINT=n shows n; HINTS=0 none."""
+    rc, out = grade_tool(root, "hint", "--dir", str(starter), "--ex", "1.2")
+    c.check(rc == 0 and "hint 2 of 3: Track" in out and "hint 3" not in out,
+            "hint: the first ask shows the second hint, not the third", out)
+    rc, out = grade_tool(root, "hint", "--dir", str(starter), "--ex", "1.2")
+    c.check(rc == 0 and "hint 3 of 3: Start best" in out and "last hint" in out,
+            "hint: the next ask shows the third, the last", out)
+    rc, out = grade_tool(root, "hint", "--dir", str(starter), "--ex", "9.9")
+    c.check(rc == 2 and "1.1, 1.2, 1.3" in out, "hint: an unknown exercise lists the ids", out)
+    rc, out = grade_tool(root, "grade", "--dir", str(starter), "--no-hints")
+    c.check(rc == 1 and "hint" not in out and "Score: 10/30" in out,
+            "grade --no-hints (HINTS=0): no hint at all", out)
+    rc, out = grade_tool(root, "grade", "--dir", str(starter), "--hint", "2")
+    c.check("hint 2 of 3: Track" in out and "hint 3 of 3" not in out,
+            "grade --hint 2 (HINT=2): the first two hints", out)
+
+
+def chapter_names(c, root):
+    """CH=1, 01, 01-name and base mean the same to every command."""
+    for ch in ("1", "01", "01-selftest", str(CHAPTER.relative_to(root))):
+        rc, out = grade_tool(root, "check", "--ch", ch)
+        c.check(rc == 0 and "01-selftest" in out, f"CH={ch} names the chapter", out)
+    rc, out = grade_tool(root, "check", "--ch", "base")
+    c.check(rc == 2 and "kernel-base" in out and "no exercises" in out,
+            "CH=base is known, and has no exercises", out)
+    rc, out = grade_tool(root, "start", "--ch", "7")
+    c.check(rc == 2 and "base, 1/01/01-selftest" in out,
+            "an unknown CH lists the accepted names, base included", out)
+    chapters = sorted((root / "chapters").glob("[0-9][0-9]-*/Makefile"))
+    if not chapters:
+        return
+    first = chapters[0].parent
+    number = first.name.split("-")[0]
+    for ch in (str(int(number)), number, first.name):
+        for target in ("run", "debug"):
+            rc, out = make(root, "-n", target, f"CH={ch}")
+            c.check(rc == 0 and f"-C chapters/{first.name} {target}" in out
+                    and f"the reference in chapters/{first.name}" in out,
+                    f"make {target} CH={ch} boots the reference of {first.name}, and says so",
+                    out)
+    rc, out = make(root, "check-program", "CH=99")
+    c.check(rc != 0 and "base" in out and first.name in out,
+            "make run CH=99: the accepted names, base included", out)
+
+
+def book_target(c, root):
+    """make book installs what the book needs (not Criterion) and says
+    where the result is."""
+    rc, out = make(root, "-n", "book", "MAKE=true")  # not the book's own Makefile
+    c.check(rc == 0 and "deps.sh book" in out and "deps.sh test" not in out
+            and "open build/book/index.html" in out,
+            "make book: needs only the book's tools, and says to open build/book/index.html", out)
+
+
+def whose_code(c, root, work, starter):
+    """Each command says whose code it acts on."""
+    rc, out = grade_tool(root, "grade", "--ch", "01")
+    c.check("no workspace for chapter 01-selftest" in out and
+            f"Grading the reference in {CHAPTER.relative_to(root)}" in out,
+            "grade CH=01 without a workspace says it grades the reference", out)
+    rc, out = grade_tool(root, "grade")
+    c.check("total" not in out and "references' scores" in out,
+            "grade of every chapter never counts a reference as the learner's score", out)
+    rc, out = make(root, "-n", "run", f"DIR={starter}")
+    c.check(rc == 0 and f"your copy in {starter}" in out and f"-C {starter} run" in out,
+            "make run DIR=copy boots the copy, and says so", out)
+    reports = re.findall(r"^Report: (\S+)$", out, re.M)
+    rc, out = grade_tool(root, "grade", "--dir", str(starter), "--seed", "5")
+    path = re.findall(r"^Report: (\S+)$", out, re.M)
+    c.check(path and Path(path[0]).is_absolute() and "/build/grade/01-selftest/" in path[0]
+            and Path(path[0]).parent.name != "reference" and Path(path[0]).is_file(),
+            "grade: the report of a folder outside the repo is its own, printed absolute", out)
+
+
+def editors(c, root, starter):
+    """compile_commands.json covers a workspace, from a dry run."""
+    out_file = starter.parent / "compile_commands.json"
+    done = subprocess.run([sys.executable, str(root / "tools" / "compdb.py"), "--root", str(root),
+                           "-o", str(out_file), str(starter)], capture_output=True, text=True,
+                          env=clean_env(), timeout=120)
+    entries = json.loads(out_file.read_text()) if out_file.is_file() else []
+    files = {e["file"] for e in entries}
+    c.check(done.returncode == 0 and str(starter / "src" / "calc.c") in files
+            and not (root / "build" / "compdb" / starter.name).exists(),
+            "compile_commands.json: a workspace's files are in it, and nothing was built",
+            done.stdout + done.stderr + " ".join(sorted(files)))
+
+
+def golden_columns(c, root, work, starter):
+    """The golden test fails a kernel that prints a line wider than the
+    80-column screen, and passes one of exactly 80."""
+    wide = work / "wide"
+    shutil.copytree(starter, wide, symlinks=True)  # with its objects: only main.c is rebuilt
+    (wide / "src" / "main.c").write_text(
+        '// Prints a line that fits the screen and one that does not.\n'
+        '#include "boot.h"\n#include "cpu.h"\n#include "kprintf.h"\n\n'
+        'void kmain(void)\n{\n'
+        f'    kprintf("{"a" * 80}\\n");\n'
+        f'    kprintf("{"b" * 81}\\n");\n'
+        '    for (;;)\n        cpu_halt();\n}\n')
+    (wide / "golden.txt").write_text("re: a{80}\nre: b{81}\n")
+    rc, out = make(wide, "kernel")
+    done = subprocess.run([sys.executable, str(root / "tools" / "qemu-test.py"), "--kernel",
+                           str(wide / "build" / "kernel32.elf"), "--name", "wide", "--no-ktests",
+                           "--golden", str(wide / "golden.txt")],
+                          capture_output=True, text=True, timeout=120)
+    text = out + done.stdout + done.stderr
+    c.check(done.returncode == 1 and "golden output ... ok" in done.stdout
+            and re.search(r"80 columns \.\.\. FAILED: line 2 is 81 columns", done.stdout),
+            "qemu-test: a golden boot that prints an 81-column line fails, naming the line", text)
+
+
+def book_commands(c, root, work):
+    """The book's commands are checked against the tree: a chapter that
+    does not exist, a folder that is not there or a target nobody defines
+    fails the check; a command that works, or a placeholder, does not."""
+    tree = work / "book-tree"
+    (tree / "book").mkdir(parents=True)
+    (tree / "chapters").mkdir()
+    shutil.copy(root / "Makefile", tree / "Makefile")
+    for part in ("tools", "kernel-base"):
+        (tree / part).symlink_to(root / part)
+    (tree / "chapters" / "01-selftest").symlink_to(CHAPTER)
+    (tree / "book" / "pages.txt").write_text("page.md\n")
+    (tree / "book" / "page.md").write_text(
+        "Run it: `make run CH=1`, then grade it:\n\n```sh\nmake start CH=01   # a comment\n"
+        "make grade CH=NN\nmake run CH=09\ncd chapters/09-later && make run\n"
+        "make start CH=base\nmake no-such-target\n```\n")
+    done = subprocess.run([sys.executable, str(root / "tools" / "book" / "check-commands.py"),
+                           "--root", str(tree)], capture_output=True, text=True, env=clean_env(),
+                          timeout=300)
+    out = done.stdout + done.stderr
+    bad = re.findall(r"^book/page\.md:(\d+): `([^`]*)`", out, re.M)
+    c.check(done.returncode == 1 and [b[1] for b in bad] == [
+        "make run CH=09", "cd chapters/09-later && make run", "make start CH=base",
+        "make no-such-target"],
+        "book commands: each one the tree cannot run is named, the others pass", out)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def debugger_stops(c, root, starter):
+    """make debug: continue, then Ctrl-C (SIGINT to the terminal's
+    foreground process group: the script and gdb) stops the kernel, and
+    QEMU is alive to say so; the monitor works while the kernel runs; QEMU
+    is gone when gdb exits."""
+    if not shutil.which("gdb"):
+        c.check(False, "make debug: gdb is installed (tools/deps.sh debug)")
+        return
+    build = starter / "build"
+    script = build / "interrupt.gdb"
+    script.write_text("echo RUNNING\\n\ncontinue\necho STOPPED\\n\nmonitor info status\n")
+    env = clean_env(GDB_SCRIPT=str(script), GDB_BATCH="1", GDB_PORT=str(free_port()))
+    env.pop("DISPLAY", None)
+    env.pop("TMUX", None)
+    debug = root / "tools" / "qemu-debug.sh"
+    proc = subprocess.Popen([str(debug), str(build / "kernel32.elf"), str(build / "kernel.elf")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                            start_new_session=True)
+    os.set_blocking(proc.stdout.fileno(), False)
+    out, monitor, interrupted, deadline = b"", "", False, time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        out += proc.stdout.read() or b""
+        if b"RUNNING" in out and not interrupted:
+            time.sleep(0.5)  # gdb is in `continue`: the kernel runs
+            done = subprocess.run([str(debug), "--monitor", str(build), "info status"],
+                                  capture_output=True, text=True, timeout=20)
+            monitor = done.stdout + done.stderr
+            os.killpg(proc.pid, signal.SIGINT)
+            interrupted = True
+        time.sleep(0.05)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    out += proc.stdout.read() or b""
+    text = out.decode(errors="replace")
+    pid = re.search(r"QEMU is paused \(pid (\d+)\)", text)
+    time.sleep(0.3)
+    gone = pid and not Path(f"/proc/{pid.group(1)}").exists()
+    c.check("VM status: running" in monitor, "make debug: the QEMU monitor answers while the "
+                                              "kernel runs (to type keys without a desktop)",
+            monitor)
+    c.check(interrupted and "STOPPED" in text and "VM status: paused" in text
+            and "terminating on signal" not in text and proc.returncode == 0,
+            "make debug: continue, then Ctrl-C stops the kernel in gdb, with QEMU alive", text)
+    c.check(bool(gone), "make debug: QEMU is stopped when gdb exits", text)
+
+
+def portable_starter(c, root, work, starter):
+    """A starter holds no path of the clone that wrote it: handed out alone
+    and unpacked next to another clone, it builds and grades there."""
+    text = (starter / "Makefile").read_text()
+    c.check(str(root) not in text and "WORKBOOK" in text,
+            "start: the starter's Makefile names no absolute path of this clone", text)
+    away = work / "away"
+    clone = away / "clone2"
+    for part in ("kernel-base", "tools"):
+        shutil.copytree(root / part, clone / part,
+                        ignore=shutil.ignore_patterns("build", "__pycache__"))
+    handout = away / "01-selftest"
+    shutil.copytree(starter, handout, ignore=shutil.ignore_patterns("build"))
+    rc, out = make(handout, "grade", "SEED=7")
+    reports = list((clone / "build" / "grade").rglob("report.json"))
+    c.check(rc != 0 and "Score: 10/30" in out and reports,
+            "a starter handed out next to another clone builds and grades with that clone", out)
+    alone = work / "alone" / "deep" / "01-selftest"
+    shutil.copytree(starter, alone, ignore=shutil.ignore_patterns("build"))
+    rc, out = make(alone, "-n", "kernel")
+    c.check(rc != 0 and "WORKBOOK=" in out and "No workbook found" in out,
+            "a starter with no clone near it says to set WORKBOOK=", out)
+    rc, out = make(alone, "-n", "kernel", env=clean_env(WORKBOOK=str(clone)))
+    c.check(rc == 0 and str(clone / "kernel-base") in out,
+            "WORKBOOK=path names the clone a lone starter builds with", out)
+
+
 def end_to_end(c, root):
     work = root / "build" / "grade-selftest"
+    # Two self-tests at once (two make test) would remove each other's work.
+    with grading.locked(root / "build" / "grade-selftest.lock"):
+        end_to_end_in(c, root, work)
+
+
+def end_to_end_in(c, root, work):
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -234,22 +478,36 @@ def end_to_end(c, root):
             "grade: the starter scores 0/30 ('not done' with hints), exit 1", out)
 
     # make inside the starter: the same targets as in a chapter folder.
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL")}
-    done = subprocess.run(["make", "-C", str(starter), "kernel", "grade", "SEED=7"],
-                          capture_output=True, text=True, env=env, timeout=600)
-    c.check((starter / "build" / "kernel32.elf").is_file() and "Score: 0/30" in done.stdout,
-            "make kernel and make grade work inside the starter", done.stdout + done.stderr)
+    rc, out = make(starter, "kernel", "grade", "SEED=7")
+    c.check((starter / "build" / "kernel32.elf").is_file() and "Score: 0/30" in out
+            and "make reports that as an error" in out,
+            "make kernel and make grade work inside the starter; the score's exit status is "
+            "explained before make's error line", out)
+    debugger_stops(c, root, starter)
+    golden_columns(c, root, work, starter)
+    book_commands(c, root, work)
 
+    # A solution restored from a backup (cp -a, an unzipped archive) is older
+    # than the objects of the stubs it replaces: make alone would keep them.
     solved = (starter / "src" / "calc.c").read_text().replace(
         'exercise_not_done("1.1");', "for (unsigned i = 0; i < n; i++)\n        sum += values[i];")
     (starter / "src" / "calc.c").write_text(solved)
+    os.utime(starter / "src" / "calc.c", (1_000_000_000, 1_000_000_000))
     rc, out = grade_tool(root, "grade", "--dir", str(starter))
-    c.check(rc == 1 and "Score: 10/30" in out, "grade: solving exercise 1.1 raises the score "
-                                               "by its 10 points", out)
+    c.check(rc == 1 and "Score: 10/30" in out, "grade: a solution of 1.1 restored with an old "
+                                               "time stamp is graded, not the stale objects", out)
+
+    portable_starter(c, root, work, starter)
+    chapter_names(c, root)
+    whose_code(c, root, work, starter)
+    book_target(c, root)
+    editors(c, root, starter)
 
     rc, out = grade_tool(root, "watch", "--dir", str(starter), "--once")
-    c.check(rc == 1 and "Next: exercise 1.2" in out and "hint: Track" in out,
-            "watch --once: shows the next unsolved exercise and its hint", out)
+    c.check(rc == 1 and "Next: exercise 1.2" in out and "hint 1 of 3: What must" in out
+            and "Track" not in out,
+            "watch --once: shows the next unsolved exercise and its first hint only", out)
+    hint_ladder(c, root, starter)
     modes = [["--poll", "--interval", "0.2"]]
     if shutil.which("inotifywait"):
         modes.append([])
@@ -264,8 +522,18 @@ def end_to_end(c, root):
     if (work / "batch" / "grades.csv").is_file():
         with open(work / "batch" / "grades.csv") as f:
             rows = {r["submission"]: r for r in csv.DictReader(f)}
-    c.check(rc == 0 and len(rows) == 9, f"grade-all: every submission graded, CSV written "
-                                        f"({took:.0f}s)", out)
+    c.check(rc == 1 and len(rows) == 9 and "could not be graded at all: i-empty" in out,
+            f"grade-all: every submission in the CSV; exit 1 as one could not be graded at all "
+            f"({took:.0f}s)", out)
+    rc, again = grade_tool(root, "grade-all", "--ch", "01", "--submissions", str(subs),
+                           "--out", str(work / "batch"))
+    c.check(rc == 2 and "FORCE=1" in again and (work / "batch" / "grades.csv").stat().st_size,
+            "grade-all: an OUT= that holds grades is not overwritten without FORCE=1", again)
+    (work / "no-submissions").mkdir()
+    rc, empty = grade_tool(root, "grade-all", "--ch", "01", "--submissions",
+                           str(work / "no-submissions"))
+    c.check(rc == 2 and "no submission folders" in empty,
+            "grade-all: an empty submissions folder is an error", empty)
     batch = {}
     if (work / "batch" / "grades.json").is_file():
         batch = {s["submission"]: s for s in
@@ -283,11 +551,13 @@ def end_to_end(c, root):
     c.check(row("b-untouched").get("total") == "0", "grade-all: an untouched starter scores 0",
             out)
     syntax = batch.get("c-syntax-error", {})
-    c.check(row("c-syntax-error").get("status") == "compile error"
-            and any("error" in line for line in syntax.get("build", {}).get("errors", []))
-            and all(e["status"] == "compile error" for e in syntax.get("exercises", [])),
-            "grade-all: a syntax error: 0, 'compile error', the compiler's first error kept",
-            json.dumps(syntax.get("build", {}), indent=1))
+    statuses = {e["id"]: e["status"] for e in syntax.get("exercises", [])}
+    c.check(any("error" in line for line in syntax.get("build", {}).get("errors", []))
+            and statuses == {"1.1": "compile error", "1.2": "compile error", "1.3": "ok"}
+            and row("c-syntax-error").get("total") == "15",
+            "grade-all: a syntax error in calc.c: its exercises 'compile error' with the "
+            "compiler's first error, list.c's exercise still graded (15)",
+            json.dumps(syntax, indent=1)[:3000])
     loop = ex("d-endless-loop", "1.3")
     c.check(loop["status"] == "timed out" and f"timed out after {TIMEOUT}s" in loop["messages"][0]
             and row("d-endless-loop").get("total") == "15",
@@ -310,7 +580,8 @@ def end_to_end(c, root):
             and "missing" in row("h-missing-file").get("notes", ""),
             "grade-all: a missing file is graded as not done, never as the reference",
             json.dumps(row("h-missing-file")))
-    c.check(row("i-empty").get("total") == "0", "grade-all: an empty folder scores 0",
+    c.check(row("i-empty").get("total") == "0" and row("i-empty").get("status") == "not graded",
+            "grade-all: a folder with no exercise file scores 0, 'not graded'",
             json.dumps(row("i-empty")))
 
     # The invariants must catch a test that passes on its stub.

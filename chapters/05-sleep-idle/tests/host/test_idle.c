@@ -222,7 +222,7 @@ Test(sleep, zero_ticks_is_ready_at_once_without_an_entry, .init = fresh_timers)
     ASSERT_EQ(timer_list_in_use(&timers), 0);
 }
 
-Test(sleep, ms_round_up_to_whole_ticks, .init = fresh_timers)
+Test(idle, sleep_ms_rounds_up_to_whole_ticks, .init = fresh_timers)
 {
     struct sleep s;
     uint64_t start = ticks;
