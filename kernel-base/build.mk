@@ -43,7 +43,8 @@ HOST_LDLIBS := -lcriterion
 BASE_PORTABLE := $(addprefix $(KERNEL_BASE)/,lib/kformat.c lib/heap.c lib/irq.c lib/mem.c \
     lib/scancode.c lib/scancode_keys.c)
 BASE_KERNEL := $(addprefix $(KERNEL_BASE)/kernel/,boot.S isr.S start.c boot_info.c gdt.c \
-    interrupts.c pic.c pit.c keyboard.c serial.c vga.c console.c mem.c panic.c ktest.c string.c)
+    interrupts.c pic.c pit.c keyboard.c serial.c vga.c console.c mem.c panic.c ktest.c string.c \
+    ksyms.c)
 BASE_HOST := $(addprefix $(KERNEL_BASE)/host/,simcpu.c mem.c console.c panic.c testing.c)
 
 # Objects mirror their source paths: kernel-base's under base/, ours under obj/.
@@ -64,9 +65,29 @@ all: kernel host-tests
 kernel: $(KERNEL_IMAGE)
 host-tests: $(HOST_TEST_BIN)
 
-$(KERNEL_ELF): $(KERNEL_OBJS) $(KERNEL_BASE)/linker.ld
+# The kernel names its own functions in fault reports (kernel/ksyms.h): a
+# first link with an empty symbol table, then the table of that link's
+# functions, then the final link with it. The table is read-only data, which
+# comes after all the code, so no function moves: the check says so.
+KSYMS_FROM_NM = awk 'BEGIN { print "\#include \"ksyms.h\""; print "const struct ksym ksyms[] = {" } \
+    $$2 ~ /^[tT]$$/ && $$3 !~ /^\./ { printf "    {0x%s, \"%s\"},\n", $$1, $$3; n++ } \
+    END { if (!n) print "    {0, 0},"; print "};"; print "const unsigned ksyms_count = " n + 0 ";" }'
+$(BUILD)/ksyms0.c: $(KERNEL_BASE)/build.mk
+	@mkdir -p $(@D)
+	$(Q): | $(KSYMS_FROM_NM) > $@
+$(BUILD)/kernel0.elf: $(KERNEL_OBJS) $(BUILD)/ksyms0.o $(KERNEL_BASE)/linker.ld
+	$(Q)$(CC) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms0.o -lgcc
+$(BUILD)/ksyms.c: $(BUILD)/kernel0.elf
+	$(Q)nm -n --defined-only $< | $(KSYMS_FROM_NM) > $@
+$(BUILD)/ksyms0.o $(BUILD)/ksyms.o: %.o: %.c
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
+$(KERNEL_ELF): $(BUILD)/kernel0.elf $(BUILD)/ksyms.o
 	@echo "  LD      $(@:$(ROOT)/%=%)"
-	$(Q)$(CC) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) -lgcc
+	$(Q)$(CC) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms.o -lgcc
+	$(Q)nm -n --defined-only $< | grep -i ' t ' > $(BUILD)/ksyms0.txt; \
+	nm -n --defined-only $@ | grep -i ' t ' > $(BUILD)/ksyms.txt; \
+	if ! cmp -s $(BUILD)/ksyms0.txt $(BUILD)/ksyms.txt; then \
+	    echo "ksyms: the symbol table moved code; its addresses would be wrong" >&2; rm -f $@; exit 1; fi
 
 # QEMU's -kernel loads only 32-bit Multiboot ELF files; the code inside is the
 # same, only the container changes.

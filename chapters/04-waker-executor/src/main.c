@@ -4,6 +4,7 @@
 #include "boot.h"
 #include "example.h"
 #include "executor.h"
+#include "fault_report.h"
 #include "irq_stream.h"
 #include "keyboard.h"
 #include "keyboard_task.h"
@@ -56,6 +57,7 @@ void kmain(void)
 
     static struct executor ex; // 64 slots and a queue: too big for the stack's taste
     executor_init(&ex);
+    fault_report_install(&ex);
     struct example_task example;
     example_task_init(&example);
     SPAWN(&ex, &example);

@@ -311,3 +311,13 @@ unsigned executor_task_count(const struct executor *ex)
 {
     return EXECUTOR_MAX_TASKS - ex->free_count;
 }
+
+bool executor_current(const struct executor *ex, struct task_id *id,
+                      enum poll (**poll)(struct future *, struct context *))
+{
+    if (!ex->polling || !ex->slots[ex->current.slot].task)
+        return false;
+    *id = ex->current;
+    *poll = task_future(ex->slots[ex->current.slot].task)->poll;
+    return true;
+}

@@ -166,3 +166,9 @@ enum spawner_result spawner_spawn(struct spawner *sp, const struct future *futur
 
 // Tasks alive (spawned, not yet finished).
 unsigned executor_task_count(const struct executor *ex);
+
+// Whether `ex` is polling a task right now, and if so which (*id) and with
+// what poll function (*poll): for a fault report to name the culprit. Any
+// context (a fault handler, a panic).
+bool executor_current(const struct executor *ex, struct task_id *id,
+                      enum poll (**poll)(struct future *, struct context *));

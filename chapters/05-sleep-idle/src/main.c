@@ -7,6 +7,7 @@
 #include "cpu.h"
 #include "example.h"
 #include "executor.h"
+#include "fault_report.h"
 #include "hog.h"
 #include "irq_stream.h"
 #include "keyboard.h"
@@ -202,6 +203,7 @@ void kmain(void)
     keyboard_set_hook(keyboard_byte);
     serial_set_receive_hook(serial_byte);
     executor_init(&ex);
+    fault_report_install(&ex);
 
     struct example_task example;
     example_task_init(&example);

@@ -9,6 +9,7 @@
 #include "interrupts.h"
 #include "keyboard.h"
 #include "kprintf.h"
+#include "ksyms.h"
 #include "kstring.h"
 #include "ktest.h"
 #include "mem.h"
@@ -274,4 +275,27 @@ KTEST(status_line_stays_put_while_text_scrolls)
     KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 4, 6), '9');
     console_status(0, NULL);
     KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 1, 0), ' ');
+}
+
+KTEST(the_kernel_knows_its_functions_by_name)
+{
+    uintptr_t offset = 1;
+    const char *name = ksyms_name((uintptr_t)pit_ticks, &offset);
+    KTEST_ASSERT(memcmp(name, "pit_ticks", 10) == 0);
+    KTEST_ASSERT_EQ(offset, 0);
+    name = ksyms_name((uintptr_t)kmalloc + 3, &offset);
+    KTEST_ASSERT(memcmp(name, "kmalloc", 8) == 0);
+    KTEST_ASSERT_EQ(offset, 3);
+    KTEST_ASSERT(memcmp(ksyms_name(0x10, NULL), "?", 2) == 0);
+}
+
+static size_t describe_test(char *buf, size_t size)
+{
+    return (size_t)ksnprintf(buf, size, "while testing");
+}
+
+KTEST_PANICS(a_panic_says_what_was_going_on, "test panic (while testing)")
+{
+    panic_set_context(describe_test);
+    panic("test panic");
 }
