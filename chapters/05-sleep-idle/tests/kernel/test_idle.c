@@ -36,7 +36,7 @@ static void type_at_ticks(uint64_t ticks)
     unsigned every = katomic_load(&typing_every, memory_order_relaxed);
     if (every && ticks % every == 0 && katomic_load(&typing_left, memory_order_relaxed)) {
         katomic_fetch_sub(&typing_left, 1, memory_order_relaxed);
-        keyboard_inject(ticks % (2 * every) ? 0x9E : 0x1E); // a, pressed then released
+        keyboard_inject((ticks % (2 * every)) ? 0x9E : 0x1E); // a, pressed then released
     }
 }
 
