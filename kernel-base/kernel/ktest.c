@@ -41,6 +41,20 @@ bool ktest_wait_until(bool (*done)(void *arg), void *arg, uint64_t max_ticks)
     return ok;
 }
 
+bool ktest_screen_contains(const char *text)
+{
+    for (unsigned row = 0; row < VGA_ROWS; row++)
+        for (unsigned col = 0; col < VGA_COLUMNS; col++) {
+            unsigned i = 0;
+            while (text[i] && col + i < VGA_COLUMNS &&
+                   (char)(vga_cell(row, col + i) & 0xFF) == text[i])
+                i++;
+            if (!text[i])
+                return true;
+        }
+    return false;
+}
+
 static bool keyboard_irq_since(void *count)
 {
     return interrupts_count(IRQ_BASE + IRQ_KEYBOARD) != *(uint64_t *)count;

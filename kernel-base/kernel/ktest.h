@@ -66,6 +66,10 @@ __attribute__((noreturn)) void ktest_qemu_exit(unsigned code);
 // Task context, interrupts enabled.
 bool ktest_wait_until(bool (*done)(void *arg), void *arg, uint64_t max_ticks);
 
+// Whether `text` is on the VGA screen, within one row. For tests of what a
+// kernel shows.
+bool ktest_screen_contains(const char *text);
+
 // Type `bytes` on the PS/2 keyboard (keyboard_inject), each one waiting for
 // its own IRQ 1, since the controller holds one byte at a time. Panics if a
 // byte raises no interrupt. Task context.

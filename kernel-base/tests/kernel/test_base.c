@@ -174,7 +174,6 @@ KTEST(pit_ticks_advance)
     KTEST_ASSERT_EQ(pit_hz(), 100);
 }
 
-
 static uint8_t received[16];
 static _Atomic unsigned received_count;
 
@@ -213,19 +212,6 @@ KTEST_PANICS(kmalloc_in_interrupt_context_is_caught, "kmalloc(8) in interrupt co
         cpu_halt();
 }
 
-static bool screen_contains(const char *text)
-{
-    for (unsigned row = 0; row < VGA_ROWS; row++)
-        for (unsigned col = 0; col < VGA_COLUMNS; col++) {
-            unsigned i = 0;
-            while (text[i] && col + i < VGA_COLUMNS && cell_char(row, col + i) == text[i])
-                i++;
-            if (!text[i])
-                return true;
-        }
-    return false;
-}
-
 // The base demo decodes in the IRQ handler: typed keys appear on screen, and
 // an unknown scancode is reported without upsetting the keys after it.
 KTEST(demo_echoes_keys_and_reports_unknown_scancodes)
@@ -237,9 +223,9 @@ KTEST(demo_echoes_keys_and_reports_unknown_scancodes)
     keyboard_hook old = keyboard_set_hook(demo_echo_key);
     ktest_type(bytes, sizeof bytes);
     keyboard_set_hook(old);
-    KTEST_ASSERT(screen_contains("hi"));
-    KTEST_ASSERT(screen_contains("keyboard: unknown scancode 0xe0 0x5f ignored"));
-    KTEST_ASSERT(screen_contains("A"));
+    KTEST_ASSERT(ktest_screen_contains("hi"));
+    KTEST_ASSERT(ktest_screen_contains("keyboard: unknown scancode 0xe0 0x5f ignored"));
+    KTEST_ASSERT(ktest_screen_contains("A"));
 }
 
 KTEST(string_functions)

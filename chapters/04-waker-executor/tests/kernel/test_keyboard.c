@@ -75,20 +75,6 @@ KTEST(a_flood_is_dropped_and_counted_exactly_and_the_next_key_gets_through)
     KTEST_ASSERT_EQ(byte, 0x1E);
 }
 
-static bool screen_contains(const char *text)
-{
-    for (unsigned row = 0; row < VGA_ROWS; row++)
-        for (unsigned col = 0; col < VGA_COLUMNS; col++) {
-            unsigned i = 0;
-            while (text[i] && col + i < VGA_COLUMNS &&
-                   (char)(vga_cell(row, col + i) & 0xFF) == text[i])
-                i++;
-            if (!text[i])
-                return true;
-        }
-    return false;
-}
-
 // The keyboard task echoes what is typed, reports an unknown sequence with its
 // bytes, and reports a flood's drops once; the status line shows the polls.
 static uint8_t echo_buffer[16];
@@ -110,11 +96,11 @@ KTEST(the_keyboard_task_echoes_keys_and_reports_drops)
     ktest_type(hello, sizeof hello);
     for (int i = 0; i < 100; i++)
         KTEST_ASSERT_EQ(future_poll(&task.base, &cx), POLL_PENDING);
-    KTEST_ASSERT(screen_contains("hi"));
-    KTEST_ASSERT(screen_contains("keyboard: unknown scancode 0xe0 0x5f ignored"));
-    KTEST_ASSERT(screen_contains("A[F1]"));
-    KTEST_ASSERT(screen_contains("keyboard task: "));
-    KTEST_ASSERT(screen_contains(" polls for the last key"));
+    KTEST_ASSERT(ktest_screen_contains("hi"));
+    KTEST_ASSERT(ktest_screen_contains("keyboard: unknown scancode 0xe0 0x5f ignored"));
+    KTEST_ASSERT(ktest_screen_contains("A[F1]"));
+    KTEST_ASSERT(ktest_screen_contains("keyboard task: "));
+    KTEST_ASSERT(ktest_screen_contains(" polls for the last key"));
 
     uint8_t flood[30];
     for (unsigned i = 0; i < sizeof flood; i++)
@@ -122,8 +108,8 @@ KTEST(the_keyboard_task_echoes_keys_and_reports_drops)
     ktest_type(flood, sizeof flood);
     for (int i = 0; i < 100; i++)
         KTEST_ASSERT_EQ(future_poll(&task.base, &cx), POLL_PENDING);
-    KTEST_ASSERT(screen_contains("keyboard: 14 scancodes dropped"));
-    KTEST_ASSERT(screen_contains("aaaaaaaa")); // the 16 kept: 8 presses
+    KTEST_ASSERT(ktest_screen_contains("keyboard: 14 scancodes dropped"));
+    KTEST_ASSERT(ktest_screen_contains("aaaaaaaa")); // the 16 kept: 8 presses
     keyboard_set_hook(NULL);
 }
 

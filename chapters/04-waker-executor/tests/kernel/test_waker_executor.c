@@ -16,20 +16,6 @@ static uint8_t keys_buffer[16];
 static struct irq_stream keys = IRQ_STREAM_INIT("keyboard", keys_buffer);
 static void push_key(uint8_t byte) { irq_stream_push(&keys, byte); }
 
-static bool screen_contains(const char *text)
-{
-    for (unsigned row = 0; row < VGA_ROWS; row++)
-        for (unsigned col = 0; col < VGA_COLUMNS; col++) {
-            unsigned i = 0;
-            while (text[i] && col + i < VGA_COLUMNS &&
-                   (char)(vga_cell(row, col + i) & 0xFF) == text[i])
-                i++;
-            if (!text[i])
-                return true;
-        }
-    return false;
-}
-
 KTEST(the_keyboard_task_is_polled_once_per_burst_of_scancodes)
 {
     console_clear();
@@ -49,7 +35,7 @@ KTEST(the_keyboard_task_is_polled_once_per_burst_of_scancodes)
     static const uint8_t burst[] = {0x9E, 0x30, 0xB0, 0x2E, 0xAE}; // a up, b, c
     ktest_type(burst, sizeof burst);
     KTEST_ASSERT_EQ(executor_run_ready_tasks(&ex), 1); // five wakes, one poll, five bytes
-    KTEST_ASSERT(screen_contains("abc"));
+    KTEST_ASSERT(ktest_screen_contains("abc"));
 
     // A flood while the task cannot run: drops counted exactly, then the
     // task goes on and the next key gets through.
@@ -59,13 +45,13 @@ KTEST(the_keyboard_task_is_polled_once_per_burst_of_scancodes)
     ktest_type(flood, sizeof flood);
     KTEST_ASSERT_EQ(executor_run_ready_tasks(&ex), 1);
     KTEST_ASSERT_EQ(irq_stream_stats(&keys).dropped_full, sizeof flood - sizeof keys_buffer);
-    KTEST_ASSERT(screen_contains("keyboard: 24 scancodes dropped"));
-    KTEST_ASSERT(screen_contains("dddddddd"));   // the 16 kept: 8 presses
+    KTEST_ASSERT(ktest_screen_contains("keyboard: 24 scancodes dropped"));
+    KTEST_ASSERT(ktest_screen_contains("dddddddd"));   // the 16 kept: 8 presses
     static const uint8_t after[] = {0x12, 0x92}; // e
     ktest_type(after, sizeof after);
     KTEST_ASSERT(executor_run_ready_tasks(&ex) >= 1);
-    KTEST_ASSERT(screen_contains("dde"));
-    KTEST_ASSERT(screen_contains("keyboard task: 1 polls for the last key"));
+    KTEST_ASSERT(ktest_screen_contains("dde"));
+    KTEST_ASSERT(ktest_screen_contains("keyboard task: 1 polls for the last key"));
     KTEST_ASSERT_EQ(ready_queue_overflows(&ex.ready), 0);
     keyboard_set_hook(NULL);
 }
