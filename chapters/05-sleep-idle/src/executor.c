@@ -1,5 +1,6 @@
 // The waker executor of executor.h: the task table, the wakers, the run loop.
 //
+// region: no_lost_wakeup
 // Why no wakeup is lost, on one CPU. A wake sets the slot's queued bit and,
 // if it was clear, pushes the slot; the executor clears the bit just before
 // it polls the task. Take any wake W of a task T:
@@ -20,6 +21,7 @@
 // executor then pops a slot without a task and skips it (a stale entry), or,
 // if a new task was spawned into the slot meanwhile, that entry queues the
 // new task, whose own spawn found the bit set.
+// endregion: no_lost_wakeup
 #include "executor.h"
 
 #include "cpu.h"
@@ -30,11 +32,13 @@
 // read by wakes in any context: published with release, read with acquire.
 static struct executor *_Atomic current_executor;
 
+// region: generations
 // Generations come from one counter for every slot of every executor, so a
 // generation is never given twice: an old id cannot name a new task, even in
 // an executor initialised again in the same memory. (Task context only.)
 static uint32_t generations;
 static uint32_t new_generation(void) { return ++generations; }
+// endregion: generations
 
 // region: task_waker
 // A waker's data is the task id itself, packed into the pointer's bits.

@@ -8,10 +8,12 @@
 // is in the queue at most once, and the queue never holds more entries than
 // there are slots: a queue as large as the table is always large enough.
 //
-// Why interrupts are off inside push and pop: a handler's wake may interrupt a
-// task-context push or pop halfway, and both write tail. With interrupts
-// disabled for the few instructions of each (a handful: see the book), the
-// two never overlap on one CPU, and no lock is needed. On a multiprocessor
+// Why interrupts are off inside push and pop: there are two producers, wakes
+// in task context and wakes in interrupt handlers, and a handler's push may
+// interrupt a task-context push halfway: both read and write tail (and the
+// overflow count), and one slot would be written twice. With interrupts
+// disabled for the few instructions of each push and pop (about a dozen: see
+// the book), they never overlap on one CPU, and no lock is needed. On a multiprocessor
 // this is not enough: there it would take a spinlock with interrupts off, or
 // a lock-free multi-producer queue.
 #pragma once
@@ -20,6 +22,11 @@
 #include <stdint.h>
 
 #define READY_QUEUE_CAPACITY 64
+// Slots are bytes, and the free-running indices are reduced modulo the
+// capacity, which stays right across their wrap only for a power of two.
+_Static_assert(READY_QUEUE_CAPACITY <= 256 &&
+                   (READY_QUEUE_CAPACITY & (READY_QUEUE_CAPACITY - 1)) == 0,
+               "the ready queue holds byte-sized slots, a power of two of them");
 
 // region: ready_queue
 struct ready_queue {

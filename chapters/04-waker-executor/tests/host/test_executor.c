@@ -260,6 +260,8 @@ Test(executor_wake, no_waker_operation_allocates, .init = fresh)
 
 // ---- 4.3: the run loop (no task finishes here) ----
 
+// region: traces_run_ready
+
 Test(run_ready, polls_what_is_ready_and_returns_the_count, .init = fresh)
 {
     spawn("a", 9, 0);
@@ -318,7 +320,11 @@ Test(run_ready, the_waker_given_to_a_poll_is_the_tasks_own, .init = fresh)
     cr_assert(waker_will_wake(&saved[0], &mine), "a's poll got a waker for another task");
 }
 
+// endregion: traces_run_ready
+
 // ---- 4.4: completion and stale ids ----
+
+// region: traces_completion
 
 Test(completion, a_finished_task_is_freed_and_its_slot_reused, .init = fresh)
 {
@@ -385,6 +391,8 @@ Test(completion, ten_thousand_tasks_through_the_table, .init = fresh)
     ASSERT_EQ(mem_stats().live_allocations, before.live_allocations);
     ASSERT_EQ(ready_queue_overflows(&ex.ready), 0);
 }
+
+// endregion: traces_completion
 
 // ---- a model of fairness ----
 
@@ -480,6 +488,7 @@ static uint64_t scenario(uint64_t k)
     return walked;
 }
 
+// region: every_point_test
 Test(executor, a_wake_at_every_interrupt_point_is_polled_exactly_once)
 {
     uint64_t points = scenario(0);
@@ -502,3 +511,4 @@ Test(executor, a_wake_at_every_interrupt_point_is_polled_exactly_once)
         ASSERT_EQ(ex.stale_wakes, 0, "k=%llu", (unsigned long long)k);
     }
 }
+// endregion: every_point_test

@@ -1,0 +1,130 @@
+# `make bench`: the runtime timed on the host beside the Rust building blocks
+# of the post, and the kernels measured in QEMU. Included by the top-level
+# Makefile; everything it makes goes to build/bench/.
+#
+#   make bench                 C and Rust figures, QEMU figures, table, JSON, charts
+#   make bench ONLY=block_on   only the figures whose name contains block_on
+#                              (and their partners on the other side)
+#   make bench RUST=0          without the Rust side
+#   make bench QUICK=1         a smoke run in under 30 s (5 ms repetitions, 2 s idle)
+#   make bench LTO=0           the C figures without link-time optimisation
+#   make bench COUNT=1         also instructions per operation (valgrind's callgrind)
+#   make bench UPDATE_BOOK=1   COUNT=1, and copy the results to book/data/bench-results.json
+#   make bench-quick           what CI runs: QUICK=1, and asserts nothing about times
+#
+# Each C figure file bench/NAME.c is one program, linked with the runtime
+# sources it needs (BENCH_NEEDS_NAME) taken from the latest chapter that has
+# all of them, so the figures follow the chapters as they are written and a
+# figure whose chapter does not exist yet is skipped.
+
+BENCH_DIR := $(ROOT)/build/bench
+BENCH_Q := $(if $(V),,@)
+# A chapter exists once it has a Makefile (one being written may have only src/).
+BENCH_CHAPTERS := $(patsubst %/Makefile,%/src,$(sort $(wildcard $(ROOT)/chapters/[0-9][0-9]-*/Makefile)))
+
+# region: bench_needs
+BENCH_NEEDS_block_on := future.c block_on.c
+BENCH_NEEDS_simple_executor := future.c task.c simple_executor.c yield.c
+BENCH_NEEDS_ring := byte_ring.c
+BENCH_NEEDS_atomic_waker := future.c atomic_waker.c
+BENCH_NEEDS_executor := future.c task.c yield.c ready_queue.c executor.c
+# endregion: bench_needs
+# A new figure file: a BENCH_NEEDS_ line, its name here, and its pair in
+# tools/bench.py's PAIRS.
+BENCH_PROGRAMS := block_on simple_executor ring atomic_waker executor
+
+# The latest chapter src/ folder that holds every file program $(1) needs.
+bench_has_all = $(if $(strip $(foreach f,$(BENCH_NEEDS_$(1)),$(if $(wildcard $(2)/$(f)),,no))),,$(2))
+bench_chapter = $(lastword $(foreach c,$(BENCH_CHAPTERS),$(call bench_has_all,$(1),$(c))))
+BENCH_BUILT := $(foreach p,$(BENCH_PROGRAMS),$(if $(call bench_chapter,$(p)),$(p)))
+BENCH_BINS := $(addprefix $(BENCH_DIR)/bin/,$(BENCH_BUILT))
+
+# kernel-base's host support, as the host tests link it (build.mk's
+# BASE_PORTABLE and BASE_HOST: kmalloc over malloc, panic, kprintf), except
+# the simulated CPU: bench/cpu.c's interrupt points are empty, as the kernel's.
+BENCH_BASE := $(wildcard $(ROOT)/kernel-base/lib/*.c) \
+    $(filter-out %/simcpu.c,$(wildcard $(ROOT)/kernel-base/host/*.c)) $(ROOT)/bench/cpu.c
+BENCH_BASE_HEADERS := $(wildcard $(ROOT)/kernel-base/include/*.h $(ROOT)/kernel-base/host/*.h \
+    $(ROOT)/kernel-base/lib/*.h)
+
+# -O2 without sanitizers, as DESIGN.md asks. Link-time optimisation by
+# default: Rust inlines across crates (block_on is generic, so it is compiled
+# into the benchmark's own crate), and without LTO the C side pays a call for
+# every small function that lives in another file (future_poll, waker_noop).
+# And no SLP vectoriser: the kernel is built without SSE, so it copies a
+# 16-byte struct waker through two general registers; GCC 12 on the host
+# stores the two halves and reloads them as one 16-byte SSE value, which
+# misses store-to-load forwarding (about 6 ns per atomic_waker_register,
+# measured): a cost the kernel never pays.
+LTO ?= 1
+# Instruction counts (callgrind) beside the times: on when the book is updated.
+COUNT ?= $(if $(filter 1,$(UPDATE_BOOK)),1,0)
+BENCH_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+    -Wmissing-prototypes -O2 -g -DHOST -fno-tree-slp-vectorize \
+    $(if $(filter 1,$(LTO)),-flto=auto) -I$(ROOT)/bench -I$(ROOT)/kernel-base/include \
+    -I$(ROOT)/kernel-base/host
+
+# One program per figure file, compiled in one go with its chapter's sources
+# (small enough that objects would not save time). Each rule records which
+# chapter it was built from, for results.json.
+define bench_program
+$(BENCH_DIR)/bin/$(1): $(ROOT)/bench/$(1).c $(ROOT)/bench/harness.c $(ROOT)/bench/harness.h \
+        $(addprefix $(call bench_chapter,$(1))/,$(BENCH_NEEDS_$(1))) \
+        $(wildcard $(call bench_chapter,$(1))/*.h) $(BENCH_BASE) $(BENCH_BASE_HEADERS) \
+        $(ROOT)/bench/bench.mk
+	@mkdir -p $$(@D)
+	@echo "  CC      bench/$(1) with $(patsubst $(ROOT)/chapters/%/src,%,$(call bench_chapter,$(1)))"
+	$(BENCH_Q)gcc $(BENCH_CFLAGS) -I$(call bench_chapter,$(1)) -o $$@ $(ROOT)/bench/$(1).c \
+	    $(ROOT)/bench/harness.c $(addprefix $(call bench_chapter,$(1))/,$(BENCH_NEEDS_$(1))) \
+	    $(BENCH_BASE)
+	@echo "$(patsubst $(ROOT)/chapters/%/src,%,$(call bench_chapter,$(1)))" > $$@.chapter
+endef
+$(foreach p,$(BENCH_BUILT),$(eval $(call bench_program,$(p))))
+
+# The Rust side is copied to build/ and built there: Cargo writes Cargo.lock
+# beside Cargo.toml, and a lock written by a newer cargo (rustup's) cannot be
+# read by Debian's, so none is kept in the source tree. Whichever cargo is on
+# PATH is used; the offline Debian registry is named in .cargo/config.toml.
+# (cp -p: the copies keep their times, so cargo sees nothing new to build.)
+RUST ?= 1
+CARGO ?= cargo
+# The rustc that sits beside that cargo: Debian's cargo must not pick up a
+# rustup rustc that happens to come first on PATH, or the other way round.
+BENCH_CARGO_PATH = $(shell command -v $(CARGO))
+BENCH_RUSTC = $(or $(wildcard $(dir $(BENCH_CARGO_PATH))rustc),rustc)
+BENCH_RUST_SRC := $(BENCH_DIR)/rust-src
+# One target folder per toolchain, so switching between them rebuilds nothing.
+BENCH_RUST_TARGET = $(BENCH_DIR)/rust-target$(if $(filter /usr/bin/%,$(BENCH_CARGO_PATH)),-debian)
+BENCH_RUST_BIN = $(BENCH_RUST_TARGET)/release/bench-rust
+
+.PHONY: bench bench-quick bench-c bench-rust bench-kernels
+bench-c: $(BENCH_BINS)
+
+bench-rust:
+	@rm -rf $(BENCH_RUST_SRC) && mkdir -p $(BENCH_RUST_SRC)
+	@cp -rp $(ROOT)/bench/rust/Cargo.toml $(ROOT)/bench/rust/src $(ROOT)/bench/rust/.cargo \
+	    $(BENCH_RUST_SRC)/
+	@echo "  CARGO   bench/rust ($(BENCH_CARGO_PATH), $$($(BENCH_RUSTC) --version))"
+	$(BENCH_Q)cd $(BENCH_RUST_SRC) && RUSTC=$(BENCH_RUSTC) $(CARGO) build --release --offline \
+	    --quiet --target-dir $(BENCH_RUST_TARGET)
+
+# Every chapter's kernel, for the QEMU figures (each chapter's own build decides
+# whether it is up to date).
+bench-kernels:
+	@for c in $(patsubst %/src,%,$(BENCH_CHAPTERS)); do \
+	    $(MAKE) --no-print-directory -s -C $$c kernel || exit 1; done
+
+BENCH_ARGS = --out $(BENCH_DIR) $(addprefix --c ,$(BENCH_BINS)) \
+    $(if $(filter 1,$(RUST)),--rust $(BENCH_RUST_BIN) --rustc $(BENCH_RUSTC)) \
+    $(if $(filter 1,$(QUICK)),--quick) $(if $(ONLY),--only '$(ONLY)') \
+    $(if $(filter 1,$(COUNT)),--count) \
+    $(if $(filter 1,$(UPDATE_BOOK)),--update-book $(ROOT)/book/data/bench-results.json) \
+    --cflags '$(BENCH_CFLAGS)' $(addprefix --kernel ,$(patsubst $(ROOT)/chapters/%/src,%,$(BENCH_CHAPTERS)))
+
+bench:
+	@RUST=$(RUST) $(ROOT)/tools/deps.sh bench
+	@$(MAKE) --no-print-directory bench-c $(if $(filter 1,$(RUST)),bench-rust) bench-kernels
+	@python3 $(ROOT)/tools/bench.py run $(BENCH_ARGS)
+
+bench-quick:
+	@$(MAKE) --no-print-directory bench QUICK=1

@@ -1,0 +1,93 @@
+// Figures executor_spawn_run and executor_yield on chapter 04's waker
+// executor, paired with the post's Executor in bench/rust (blogos_executor_*).
+// - executor_spawn_run, per task: spawn a batch of tasks that are ready at
+//   their first poll, then run until none is ready. The batch is 100 tasks on
+//   the Rust side (its ready queue holds 100); here it is 100 or the task
+//   table's capacity if that is smaller, since a spawn into a full table fails.
+// - executor_yield, per yield: one task that awaits yield_now 1000 times.
+#include "async.h"
+#include "executor.h"
+#include "harness.h"
+#include "panic.h"
+#include "yield.h"
+
+#define YIELDS 1000
+#define BATCH  (EXECUTOR_MAX_TASKS < 100 ? EXECUTOR_MAX_TASKS : 100)
+
+struct at_once {
+    struct future base;
+};
+
+static enum poll at_once_poll(struct future *f, struct context *cx)
+{
+    (void)f;
+    (void)cx;
+    return POLL_READY;
+}
+
+static struct executor ex; // large (a table of tasks): not on the stack
+
+// Runs ready tasks until none is: run_ready_tasks may stop after one round
+// (the tasks that were ready when it began), and a yielding task is ready again.
+static unsigned long run_until_idle(void)
+{
+    unsigned long polls = 0, n;
+    while ((n = executor_run_ready_tasks(&ex)))
+        polls += n;
+    return polls;
+}
+
+static void run_spawn_run(uint64_t iterations)
+{
+    executor_init(&ex);
+    for (uint64_t i = 0; i < iterations; i++) {
+        for (int t = 0; t < BATCH; t++) {
+            struct at_once task;
+            future_init(&task.base, at_once_poll);
+            if (EXECUTOR_SPAWN(&ex, &task, NULL, NULL) != EXECUTOR_SPAWNED)
+                panic("executor_spawn_run: spawn failed");
+        }
+        BENCH_KEEP(run_until_idle());
+    }
+}
+
+// async void yield_loop(void) { for (i = 0; i < YIELDS; i++) await yield_now(); }
+struct yield_loop {
+    struct future base;
+    int resume;
+    int i;
+    struct yield_now yield;
+};
+
+static enum poll yield_loop_poll(struct future *f, struct context *cx)
+{
+    struct yield_loop *self = CONTAINER_OF(f, struct yield_loop, base);
+    ASYNC_BEGIN(self->resume);
+    for (self->i = 0; self->i < YIELDS; self->i++) {
+        yield_now_init(&self->yield);
+        AWAIT(self->resume, &self->yield.base, cx);
+    }
+    ASYNC_END(self->resume);
+}
+
+static void run_yield(uint64_t iterations)
+{
+    executor_init(&ex);
+    for (uint64_t i = 0; i < iterations; i++) {
+        struct yield_loop task;
+        future_init(&task.base, yield_loop_poll);
+        task.resume = ASYNC_START;
+        if (EXECUTOR_SPAWN(&ex, &task, NULL, NULL) != EXECUTOR_SPAWNED)
+            panic("executor_yield: spawn failed");
+        BENCH_KEEP(run_until_idle());
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static const struct bench_figure figures[] = {
+        {"executor_spawn_run", run_spawn_run, BATCH},
+        {"executor_yield", run_yield, YIELDS},
+    };
+    return bench_main(argc, argv, figures, sizeof figures / sizeof figures[0]);
+}

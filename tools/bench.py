@@ -1,0 +1,596 @@
+#!/usr/bin/env python3
+"""make bench's driver: run the figures, measure the kernels, report.
+
+  bench.py run --out DIR [--c PROG]... [--rust PROG] [--kernel NN-name]...
+               [--quick] [--only SUBSTR] [--count] [--update-book FILE] [--cflags FLAGS]
+      Runs every C and Rust figure program (bench/harness.h's protocol:
+      `name<TAB>ns_per_op` on stdout, min and max on stderr) ROUNDS times,
+      taking turns, and keeps the median of the rounds; boots every
+      chapter's kernel to measure the host CPU QEMU uses while it idles, and
+      the per-key figures of the chapters that print them (see KEY FIGURES).
+      With --count, callgrind also counts instructions per operation.
+      Prints one table, writes DIR/results.json and the charts DIR/*.svg.
+  bench.py markdown DATA (table|instructions|idle|machine|value KEY...)
+      A piece of the book page, as markdown, from a results file (the book's
+      filters/bench-data.lua calls this; the book never runs a benchmark).
+  bench.py chart DATA OUTDIR
+      The charts of a results file, drawn with gnuplot.
+
+KEY FIGURES (the hook for chapters 03-05). A kernel booted with `bench` on
+its command line that can take keys prints the line `bench: ready`; for
+every key it then prints one line `bench: key NAME=VALUE NAME=VALUE ...`
+(for example `bench: key polls=1 latency_insns=5210`: the polls of the
+keyboard task since the previous key, and the guest instructions from the
+IRQ handler's entry to the task seeing the byte). The boot runs under
+`-icount shift=0,sleep=off`, so instruction counts are the same every run.
+This script types KEY_COUNT keys through the QEMU monitor and keeps the
+median, min and max of each NAME. A kernel that never prints `bench: ready`
+has no key figures: nothing is recorded for it, nothing is made up.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOOLS = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(TOOLS)
+
+# region: pairs
+# Each C figure and the Rust figure that does the same work (bench/rust).
+# The target is the C/Rust ratio the C side should reach (measured, never tested).
+PAIRS = [
+    ("block_on_yield_0", "block_on_yield_0", 1.0),
+    ("block_on_yield_10", "block_on_yield_10", 0.5),
+    ("block_on_yield_50", "block_on_yield_50", 0.5),
+    ("ring_push_pop", "arrayqueue_push_pop", 0.5),
+    ("atomic_waker_register_wake", "atomicwaker_register_wake", 0.5),
+    ("executor_spawn_run", "blogos_executor_spawn_run", 0.5),
+    ("executor_yield", "blogos_executor_yield", 0.5),
+    ("simple_executor_yield", None, None),
+]
+# endregion: pairs
+
+ROUNDS = 3  # runs of each figure program, taking turns with the other side (QUICK: 1)
+IDLE_SECONDS, IDLE_SECONDS_QUICK = 10.0, 2.0
+KEY_COUNT, KEY_COUNT_QUICK = 20, 5
+BOOT_TIMEOUT = 5.0
+FIGURE_LINE = re.compile(r"(\S+)\s+([0-9.]+) ns/op\s+\(min ([0-9.]+), max ([0-9.]+)")
+
+
+def fail(message):
+    sys.exit("bench.py: " + message)
+
+
+# ---- host figures --------------------------------------------------------------
+
+def selection(only):
+    """The program arguments for ONLY: the figures it names and their partners."""
+    if not only:
+        return []
+    names = set()
+    for c, rust, _ in PAIRS:
+        if only in c or (rust and only in rust):
+            names.update(n for n in (c, rust) if n)
+    return sorted(names) or [only]
+
+
+def run_figures(program, args, quick):
+    """Runs one figure program; returns {name: {median_ns, min_ns, max_ns}}."""
+    env = dict(os.environ, BENCH_QUICK="1" if quick else "0")
+    proc = subprocess.run([program] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env=env)
+    sys.stderr.write(proc.stderr)
+    if proc.returncode != 0:
+        fail("%s exited with %d" % (program, proc.returncode))
+    details = {m.group(1): m for m in map(FIGURE_LINE.match, proc.stderr.splitlines()) if m}
+    figures = {}
+    for line in proc.stdout.splitlines():
+        name, ns = line.split("\t")
+        d = details.get(name)
+        figures[name] = {"median_ns": float(ns),
+                         "min_ns": float(d.group(3)) if d else None,
+                         "max_ns": float(d.group(4)) if d else None}
+    return figures
+
+
+# region: instructions
+OPS_LINE = re.compile(r"(\S+): \d+ iterations of (\d+) ops")
+INSTRUCTIONS_PER_RUN = 2e7  # per figure and run under callgrind: about a second
+
+
+def valgrind_instructions(program, figure, iterations):
+    env = dict(os.environ, BENCH_ITERATIONS=str(iterations))
+    proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                           program, figure], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True, env=env)
+    m = re.search(r"refs:\s+([\d,]+)", proc.stderr)
+    if proc.returncode != 0 or not m:
+        fail("callgrind on %s %s failed:\n%s" % (program, figure, proc.stderr))
+    return int(m.group(1).replace(",", ""))
+
+
+def instructions(program, figures):
+    """Instructions per operation of each figure, counted by callgrind: the
+    same on every run (times are not), so the book can explain a figure by
+    them. Counted for N and 2N iterations; the difference is N iterations'
+    worth, without the program's start-up and the harness."""
+    counts = {}
+    for name, f in figures.items():
+        probe = subprocess.run([program, name], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True,
+                               env=dict(os.environ, BENCH_ITERATIONS="0"))
+        m = OPS_LINE.search(probe.stderr)
+        ops = int(m.group(2)) if m else 1
+        # About INSTRUCTIONS_PER_RUN instructions, judging by the median time.
+        per_iteration = max(f["median_ns"] * ops, 1.0)
+        iterations = max(2, int(INSTRUCTIONS_PER_RUN / (per_iteration * 3)))
+        a = valgrind_instructions(program, name, iterations)
+        b = valgrind_instructions(program, name, 2 * iterations)
+        counts[name] = round((b - a) / (iterations * ops), 1)
+        print("instructions %-28s %8.1f per op (callgrind)" % (name, counts[name]),
+              file=sys.stderr)
+    return counts
+# endregion: instructions
+
+
+def pair_figures(c, rust):
+    pairs = []
+    for c_name, rust_name, target in PAIRS:
+        c_ns = c.get(c_name, {}).get("median_ns")
+        rust_ns = rust.get(rust_name, {}).get("median_ns") if rust_name else None
+        if c_ns is None and rust_ns is None:
+            continue
+        ratio = round(c_ns / rust_ns, 3) if c_ns is not None and rust_ns else None
+        pairs.append({"c": c_name, "rust": rust_name, "c_ns": c_ns, "rust_ns": rust_ns,
+                      "ratio": ratio, "target": target,
+                      "c_instructions": c.get(c_name, {}).get("instructions"),
+                      "rust_instructions": rust.get(rust_name, {}).get("instructions")
+                      if rust_name else None})
+    return pairs
+
+
+# ---- the kernels in QEMU ------------------------------------------------------------
+
+def qemu_command(kernel, append):
+    """tools/qemu-test.py's QEMU command line, so the bench boots what the tests boot."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("qemu_test", os.path.join(TOOLS, "qemu-test.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.qemu_command(kernel, append)
+
+
+class Qemu:
+    """One QEMU process, its serial output collected by a thread (a kernel that
+    prints a lot must never block on a full pipe)."""
+
+    def __init__(self, kernel, append="", extra=()):
+        self.proc = subprocess.Popen(qemu_command(kernel, append) + list(extra),
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        self.output = b""
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for chunk in iter(lambda: self.proc.stdout.read1(4096), b""):
+            self.output += chunk
+
+    def lines(self):
+        return self.output.decode("utf-8", "replace").replace("\r", "").split("\n")
+
+    def wait_for(self, predicate, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            if predicate(self):
+                return True
+            time.sleep(0.01)
+        return predicate(self)
+
+    def cpu_seconds(self):
+        """utime + stime of the QEMU process, all its threads, from /proc/PID/stat."""
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.reader.join(timeout=1)
+
+
+def kernel_image(chapter):
+    """A private copy of the chapter's image: build/NN-name/ is shared with
+    every other build of the tree, and an image being rewritten while QEMU
+    loads it does not boot."""
+    source = os.path.join(ROOT, "build", chapter, "kernel32.elf")
+    copy = os.path.join(ROOT, "build", "bench", "kernels", chapter + ".elf")
+    os.makedirs(os.path.dirname(copy), exist_ok=True)
+    shutil.copyfile(source, copy)
+    return copy
+
+
+# region: idle_cpu
+def boot_printing(chapter):
+    """QEMU running the chapter's kernel once it printed a line, or None."""
+    for attempt in range(2):  # a second try, for a machine too busy to boot in time
+        qemu = Qemu(kernel_image(chapter))
+        if qemu.wait_for(lambda q: b"\n" in q.output, BOOT_TIMEOUT):
+            return qemu
+        qemu.stop()
+    print("bench: %s printed nothing in %.0f s; no idle figure" % (chapter, BOOT_TIMEOUT),
+          file=sys.stderr)
+    return None
+
+
+def idle_cpu(chapter, seconds):
+    """Host CPU time of QEMU over `seconds` after the kernel's first serial line,
+    as a percentage of one core: ~100 % for a kernel that polls, well under 2 %
+    for one that halts."""
+    qemu = boot_printing(chapter)
+    if not qemu:
+        return None
+    try:
+        cpu0, wall0 = qemu.cpu_seconds(), time.monotonic()
+        time.sleep(seconds)
+        if qemu.proc.poll() is not None:
+            print("bench: %s exited while idling; no idle figure" % chapter, file=sys.stderr)
+            return None
+        cpu1, wall1 = qemu.cpu_seconds(), time.monotonic()
+    finally:
+        qemu.stop()
+    percent = 100.0 * (cpu1 - cpu0) / (wall1 - wall0)
+    print("idle_cpu %-20s %6.1f %% of a core over %.0f s" % (chapter, percent, seconds),
+          file=sys.stderr)
+    return {"percent": round(percent, 2), "seconds": seconds}
+# endregion: idle_cpu
+
+
+# region: key_figures
+KEY_LINE = re.compile(r"bench: key((?: \w+=-?\d+)+)\s*$")
+
+
+def key_figures(chapter, keys):
+    """The per-key figures of a kernel that implements the hook of the module
+    docstring, or None for one that does not."""
+    # A kernel that implements the hook has the line in its image: the others
+    # need no boot (and no time-out waiting for a line that never comes).
+    with open(kernel_image(chapter), "rb") as f:
+        if b"bench: ready" not in f.read():
+            return None
+    folder = tempfile.mkdtemp(prefix="bench-qemu-")
+    monitor_path = os.path.join(folder, "monitor")
+    command = ["-icount", "shift=0,sleep=off", "-monitor", "unix:%s,server,nowait" % monitor_path]
+    qemu = Qemu(kernel_image(chapter), "bench", command)
+    try:
+        if not qemu.wait_for(lambda q: "bench: ready" in q.lines(), BOOT_TIMEOUT):
+            return None
+        monitor = socket.socket(socket.AF_UNIX)
+        monitor.connect(monitor_path)
+        for i in range(keys):
+            monitor.sendall(b"sendkey a\n")
+            qemu.wait_for(lambda q: sum(1 for l in q.lines() if KEY_LINE.match(l)) > i, 2.0)
+        monitor.close()
+        values = {}
+        for line in qemu.lines():
+            m = KEY_LINE.match(line)
+            for pair in (m.group(1).split() if m else []):
+                name, value = pair.split("=")
+                values.setdefault(name, []).append(int(value))
+    finally:
+        qemu.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    figures = {name: {"median": statistics.median(v), "min": min(v), "max": max(v), "keys": len(v)}
+               for name, v in values.items()}
+    for name, f in sorted(figures.items()):
+        print("key %-8s %-20s median %s (min %s, max %s; %d keys)" % (
+            name, chapter, f["median"], f["min"], f["max"], f["keys"]), file=sys.stderr)
+    return figures
+# endregion: key_figures
+
+
+# ---- the machine -------------------------------------------------------------------
+
+def first_line(command):
+    try:
+        out = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             text=True).stdout
+        return out.splitlines()[0].strip() if out else None
+    except OSError:
+        return None
+
+
+def machine(cflags, rustc):
+    cpu = None
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu": cpu or platform.processor(),
+        "cores": os.cpu_count(),
+        "os": first_line(["sh", "-c", ". /etc/os-release && echo \"$PRETTY_NAME\""]),
+        "compiler": first_line(["gcc", "--version"]),
+        "cflags": cflags.replace(ROOT + "/", ""),
+        "rustc": first_line([rustc, "--version"]) if rustc else None,
+        "qemu": first_line(["qemu-system-x86_64", "--version"]),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        # Other work on the machine during the run: the noise in the times.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+# ---- presentation ------------------------------------------------------------------
+
+def fmt(value, digits=2):
+    return "–" if value is None else "%.*f" % (digits, value)
+
+
+def table_rows(results):
+    rows = []
+    for p in results["pairs"]:
+        name = p["c"] if p["rust"] in (None, p["c"]) else "%s / %s" % (p["c"], p["rust"])
+        target = "" if p["target"] is None else "≤ %.1f" % p["target"]
+        rows.append((name, fmt(p["c_ns"]), fmt(p["rust_ns"]), fmt(p["ratio"]), target))
+    return rows
+
+
+def print_table(results):
+    header = ("figure (C / Rust)", "C ns/op", "Rust ns/op", "C/Rust", "target")
+    rows = [header] + table_rows(results)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    for i, row in enumerate(rows if len(rows) > 1 else []):
+        print("  ".join(c.ljust(widths[0]) if j == 0 else c.rjust(widths[j])
+                        for j, c in enumerate(row)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    idle = results["qemu"]["idle_cpu"]
+    if idle:
+        print()
+        print("QEMU, host CPU while the kernel idles (% of one core):")
+        for chapter, f in sorted(idle.items()):
+            print("  %-20s %s" % (chapter, "–" if f is None else "%.1f %%" % f["percent"]))
+    for chapter, figures in sorted(results["qemu"]["key"].items()):
+        for name, f in sorted(figures.items()):
+            print("  %-20s per key: %s median %s (min %s, max %s)" % (
+                chapter, name, f["median"], f["min"], f["max"]))
+
+
+def markdown(results, what, keys):
+    if what == "table":
+        # The dashes set the columns' relative widths (pandoc, for a wide table).
+        lines = ["| figure (C / Rust) | C ns/op | Rust ns/op | C/Rust | target |",
+                 "|:%s|%s:|%s:|%s:|%s:|" % ("-" * 44, "-" * 9, "-" * 10, "-" * 8, "-" * 8)]
+        for name, c, rust, ratio, target in table_rows(results):
+            lines.append("| `%s` | %s | %s | %s | %s |" % (name.replace(" / ", "` / `"), c, rust,
+                                                            ratio, target))
+        return "\n".join(lines)
+    if what == "instructions":
+        lines = ["| figure (C / Rust) | C instructions/op | Rust instructions/op |",
+                 "|:%s|%s:|%s:|" % ("-" * 44, "-" * 14, "-" * 14)]
+        for p in results["pairs"]:
+            if p.get("c_instructions") is None and p.get("rust_instructions") is None:
+                continue
+            name = p["c"] if p["rust"] in (None, p["c"]) else "%s / %s" % (p["c"], p["rust"])
+            lines.append("| `%s` | %s | %s |" % (name.replace(" / ", "` / `"),
+                                                 fmt(p.get("c_instructions"), 0),
+                                                 fmt(p.get("rust_instructions"), 0)))
+        return "\n".join(lines)
+    if what == "idle":
+        lines = ["| chapter | host CPU while idle |", "|:%s|%s:|" % ("-" * 30, "-" * 20)]
+        for chapter, f in sorted(results["qemu"]["idle_cpu"].items()):
+            lines.append("| %s | %s |" % (chapter, "–" if f is None else "%.1f %%" % f["percent"]))
+        return "\n".join(lines)
+    if what == "machine":
+        m = results["machine"]
+        load = m.get("load_average")
+        return ("Measured on %s (%d cores), %s, %s; %s; %s, on %s%s." % (
+            m["cpu"], m["cores"], m["os"], m["compiler"], m["rustc"] or "no Rust",
+            m["qemu"], m["date"][:10],
+            " (load average %.1f: a shared machine)" % load[0] if load and load[0] > 1.5 else ""))
+    if what == "value":
+        value = results
+        for key in keys:
+            if not isinstance(value, dict) or key not in value:
+                fail("no %s in the results" % "/".join(keys))
+            value = value[key]
+        return "%g" % value if isinstance(value, float) else str(value)
+    fail("markdown: unknown piece %r" % what)
+
+
+# region: charts
+def gnuplot(script):
+    proc = subprocess.run(["gnuplot"], input=script, text=True, stderr=subprocess.PIPE)
+    if proc.returncode != 0 or proc.stderr.strip():
+        fail("gnuplot: " + proc.stderr.strip())
+
+
+SVG_TERMINAL = ('set terminal svg size 760,380 dynamic noenhanced font "Helvetica,12" '
+                'background rgb "white"\n')
+
+
+def charts(results, out):
+    """c-vs-rust.svg: both sides per figure (log scale: the figures span two
+    orders of magnitude); idle-cpu.svg: QEMU's host CPU per chapter."""
+    os.makedirs(out, exist_ok=True)
+    # gnuplot warns about a column without a single value (RUST=0, ONLY=...):
+    # plot only the sides that were measured.
+    sides = [(column, title, colour) for column, key, title, colour in (
+        (2, "c_ns", "C (this workbook)", "#1f5fbf"),
+        (3, "rust_ns", "Rust (futures, crossbeam, the post)", "#c9a227"))
+        if any(p[key] is not None for p in results["pairs"])]
+    plots = ", ".join("'%s' using %d%s title '%s' lc rgb '%s'" % (
+        "" if i else "DATA", column, "" if i else ":xtic(1)", title, colour)
+        for i, (column, title, colour) in enumerate(sides))
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "pairs.dat")
+        with open(data, "w") as f:
+            for p in results["pairs"]:
+                f.write('"%s" %s %s\n' % (p["c"], fmt(p["c_ns"], 3).replace("–", "-"),
+                                           fmt(p["rust_ns"], 3).replace("–", "-")))
+        if sides:
+            gnuplot(SVG_TERMINAL + """
+set output '%s'
+set datafile missing '-'
+set style data histogram
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set logscale y
+set ylabel 'ns per operation (log scale; lower is better)'
+set xtics rotate by -30 scale 0
+set key outside top center horizontal
+set grid ytics
+plot %s
+""" % (os.path.join(out, "c-vs-rust.svg"), plots.replace("DATA", data)))
+        elif os.path.exists(os.path.join(out, "c-vs-rust.svg")):
+            os.remove(os.path.join(out, "c-vs-rust.svg")) # a chart of an earlier run
+        idle = {c: f for c, f in results["qemu"]["idle_cpu"].items() if f}
+        if idle:
+            data = os.path.join(tmp, "idle.dat")
+            with open(data, "w") as f:
+                for chapter, fig in sorted(idle.items()):
+                    f.write('"%s" %.2f\n' % (chapter, fig["percent"]))
+            gnuplot(SVG_TERMINAL + """
+set output '%s'
+set style data histogram
+set style fill solid 0.85 border -1
+set yrange [0:110]
+set ylabel 'host CPU of QEMU while idle (%% of one core)'
+set xtics scale 0
+set grid ytics
+unset key
+plot '%s' using 2:xtic(1) lc rgb '#c0392b', '' using 0:2:(sprintf('%%.1f %%%%', $2)) \
+     with labels offset 0,0.8 notitle
+""" % (os.path.join(out, "idle-cpu.svg"), data))
+        elif os.path.exists(os.path.join(out, "idle-cpu.svg")):
+            os.remove(os.path.join(out, "idle-cpu.svg"))
+# endregion: charts
+
+
+# ---- commands ----------------------------------------------------------------------
+
+# region: rounds
+def run_rounds(programs, selected, rounds, quick):
+    """Runs every program `rounds` times, taking turns (C, Rust, C, Rust...), so
+    that both sides sample the same stretch of a busy machine's noise; a
+    figure is the median of its rounds' medians, with the extremes of all."""
+    runs = {}
+    for r in range(rounds):
+        if rounds > 1:
+            print("== round %d of %d" % (r + 1, rounds), file=sys.stderr)
+        for program in programs:
+            for name, f in run_figures(program, selected, quick).items():
+                runs.setdefault(program, {}).setdefault(name, []).append(f)
+    results = {}
+    for program, figures in runs.items():
+        results[program] = {name: {
+            "median_ns": statistics.median(f["median_ns"] for f in fs),
+            "min_ns": min((f["min_ns"] for f in fs if f["min_ns"] is not None), default=None),
+            "max_ns": max((f["max_ns"] for f in fs if f["max_ns"] is not None), default=None),
+            "rounds": [f["median_ns"] for f in fs]} for name, fs in figures.items()}
+    return results
+# endregion: rounds
+
+
+def command_run(args):
+    selected = selection(args.only)
+    c, rust = {}, {}
+    programs = args.c + ([args.rust] if args.rust else [])
+    measured = run_rounds(programs, selected, 1 if args.quick else ROUNDS, args.quick)
+    for program in args.c:
+        chapter_file = program + ".chapter"
+        chapter = open(chapter_file).read().strip() if os.path.exists(chapter_file) else None
+        figures = measured.get(program, {})
+        counts = instructions(program, figures) if args.count else {}
+        for name, f in figures.items():
+            c[name] = dict(f, chapter=chapter, instructions=counts.get(name))
+    if args.rust:
+        rust = measured.get(args.rust, {})
+        counts = instructions(args.rust, rust) if args.count else {}
+        for name, f in rust.items():
+            f["instructions"] = counts.get(name)
+    qemu = {"idle_cpu": {}, "key": {}}
+    # ONLY=idle (or idle_cpu) picks these; ONLY=key the per-key figures.
+    if not args.only or args.only in "idle_cpu":
+        for chapter in args.kernel:
+            qemu["idle_cpu"][chapter] = idle_cpu(
+                chapter, IDLE_SECONDS_QUICK if args.quick else IDLE_SECONDS)
+    if not args.only or args.only in "key":
+        for chapter in args.kernel:
+            figures = key_figures(chapter, KEY_COUNT_QUICK if args.quick else KEY_COUNT)
+            if figures:
+                qemu["key"][chapter] = figures
+    results = {"machine": machine(args.cflags, args.rust and args.rustc), "quick": args.quick,
+               "only": args.only, "c": c, "rust": rust, "pairs": pair_figures(c, rust),
+               "qemu": qemu}
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "results.json")
+    with open(path, "w") as f:
+        json.dump(results, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    charts(results, args.out)
+    print()
+    print_table(results)
+    print()
+    print("results: %s; charts: %s" % (os.path.relpath(path),
+                                       os.path.relpath(os.path.join(args.out, "*.svg"))))
+    if args.update_book:
+        if args.quick or args.only or not args.count:
+            fail("UPDATE_BOOK=1 wants a full run (no QUICK, no ONLY, COUNT=1): "
+                 "the book shows every figure")
+        os.makedirs(os.path.dirname(args.update_book), exist_ok=True)
+        shutil.copyfile(path, args.update_book)
+        print("book data: %s (commit it; `make book` redraws the page from it)"
+              % os.path.relpath(args.update_book))
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run")
+    run.add_argument("--out", required=True)
+    run.add_argument("--c", action="append", default=[], help="a C figure program")
+    run.add_argument("--rust", help="the Rust figure program")
+    run.add_argument("--rustc", default="rustc", help="the rustc that built it")
+    run.add_argument("--kernel", action="append", default=[], help="a chapter, NN-name")
+    run.add_argument("--quick", action="store_true")
+    run.add_argument("--count", action="store_true",
+                     help="also count instructions per operation with callgrind")
+    run.add_argument("--only", default="")
+    run.add_argument("--update-book")
+    run.add_argument("--cflags", default="")
+    md = sub.add_parser("markdown")
+    md.add_argument("data")
+    md.add_argument("what", choices=["table", "instructions", "idle", "machine", "value"])
+    md.add_argument("keys", nargs="*")
+    chart = sub.add_parser("chart")
+    chart.add_argument("data")
+    chart.add_argument("out")
+    args = parser.parse_args()
+    if args.command == "run":
+        command_run(args)
+    elif args.command == "markdown":
+        print(markdown(load(args.data), args.what, args.keys))
+    else:
+        charts(load(args.data), args.out)
+
+
+if __name__ == "__main__":
+    main()
