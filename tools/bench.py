@@ -280,11 +280,11 @@ def key_figures(chapter, keys):
         monitor.connect(monitor_path)
         for i in range(keys):
             monitor.sendall(b"sendkey a\n")
-            qemu.wait_for(lambda q: sum(1 for l in q.lines() if KEY_LINE.match(l)) > i, 2.0)
+            qemu.wait_for(lambda q: sum(1 for l in q.lines() if KEY_LINE.search(l)) > i, 2.0)
         monitor.close()
         values = {}
         for line in qemu.lines():
-            m = KEY_LINE.match(line)
+            m = KEY_LINE.search(line)
             for pair in (m.group(1).split() if m else []):
                 name, value = pair.split("=")
                 values.setdefault(name, []).append(int(value))

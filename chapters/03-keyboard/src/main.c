@@ -3,6 +3,7 @@
 // executor still polls every task all the time: the status line shows how
 // often the keyboard task was polled for each key.
 #include "boot.h"
+#include "boot_info.h"
 #include "example.h"
 #include "irq_stream.h"
 #include "keyboard.h"
@@ -60,6 +61,9 @@ void kmain(void)
     struct keyboard_task keys;
     struct serial_echo echo;
     keyboard_task_init(&keys, &keyboard);
+    char bench[4];
+    if (boot_cmdline_value("bench", bench, sizeof bench))
+        keyboard_task_report_keys(&keys); // `make bench` counts the polls per key
     serial_echo_init(&echo, &serial);
     SPAWN(&ex, &keys);
     SPAWN(&ex, &echo);

@@ -24,6 +24,11 @@ static void show_cost(struct keyboard_task *self)
 {
     uint32_t wakes = irq_stream_stats(self->source).wakes_delivered;
     self->keys++;
+    if (self->report_keys)
+        kprintf("bench: key polls=%lu scancodes=%lu wakes=%u\n",
+                self->polls - self->at_last_key.polls,
+                self->scancodes - self->at_last_key.scancodes,
+                (unsigned)(wakes - self->at_last_key.wakes));
     kstatus("keyboard task: %lu polls for the last key (%lu scancodes, %u wakes); %lu keys",
             self->polls - self->at_last_key.polls, self->scancodes - self->at_last_key.scancodes,
             (unsigned)(wakes - self->at_last_key.wakes), self->keys);
@@ -80,6 +85,8 @@ static enum poll keyboard_task_poll(struct future *f, struct context *cx)
     self->polls++;
     ASYNC_BEGIN(self->resume);
     self->stream = irq_stream_open(self->source);
+    if (self->report_keys)
+        kprintf("bench: ready\n");
     for (;;) {
         stream_next_init(&self->next, self->stream);
         AWAIT(self->resume, &self->next.base, cx);
@@ -99,3 +106,5 @@ void keyboard_task_init(struct keyboard_task *t, struct irq_stream *source)
     future_init(&t->base, keyboard_task_poll);
     scancode_decoder_init(&t->decoder);
 }
+
+void keyboard_task_report_keys(struct keyboard_task *t) { t->report_keys = true; }

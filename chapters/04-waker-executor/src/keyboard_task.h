@@ -39,6 +39,7 @@ struct keyboard_task {
         uint32_t wakes;
     } at_last_key, at_last_line; // the counts at the previous key, and Enter
     uint32_t drops_reported;     // drops already printed
+    bool report_keys;            // also print each key's figures, for make bench
 };
 // endregion: keyboard_task
 
@@ -46,3 +47,8 @@ struct keyboard_task {
 // opens the stream on its first poll (so once: a second keyboard task
 // panics there) and never finishes. Task context.
 void keyboard_task_init(struct keyboard_task *t, struct irq_stream *source);
+
+// For `make bench`: once its stream is open the task prints "bench: ready",
+// then for every key "bench: key polls=P scancodes=S wakes=W". Before the
+// task is spawned.
+void keyboard_task_report_keys(struct keyboard_task *t);

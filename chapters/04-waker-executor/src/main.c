@@ -2,6 +2,7 @@
 // polls a task only after its waker was woken. The keyboard task is now
 // polled once per scancode; the CPU still spins, checking an empty queue.
 #include "boot.h"
+#include "boot_info.h"
 #include "example.h"
 #include "executor.h"
 #include "fault_report.h"
@@ -76,6 +77,9 @@ void kmain(void)
     struct keyboard_task keys;
     struct serial_echo echo;
     keyboard_task_init(&keys, &keyboard);
+    char bench[4];
+    if (boot_cmdline_value("bench", bench, sizeof bench))
+        keyboard_task_report_keys(&keys); // `make bench` counts the polls per key
     serial_echo_init(&echo, &serial);
     SPAWN(&ex, &keys);
     SPAWN(&ex, &echo);

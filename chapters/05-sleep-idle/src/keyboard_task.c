@@ -24,6 +24,11 @@ static void show_cost(struct keyboard_task *self)
 {
     uint32_t wakes = irq_stream_stats(self->source).wakes_delivered;
     self->keys++;
+    if (self->report_keys)
+        kprintf("bench: key polls=%lu scancodes=%lu wakes=%u\n",
+                self->polls - self->at_last_key.polls,
+                self->scancodes - self->at_last_key.scancodes,
+                (unsigned)(wakes - self->at_last_key.wakes));
     kstatus("keyboard task: %lu polls for the last key (%lu scancodes, %u wakes); %lu keys",
             self->polls - self->at_last_key.polls, self->scancodes - self->at_last_key.scancodes,
             (unsigned)(wakes - self->at_last_key.wakes), self->keys);
@@ -82,6 +87,8 @@ static enum poll keyboard_task_poll(struct future *f, struct context *cx)
     self->polls++;
     ASYNC_BEGIN(self->resume);
     self->stream = irq_stream_open(self->source);
+    if (self->report_keys)
+        kprintf("bench: ready\n");
     for (;;) {
         stream_next_init(&self->next, self->stream);
         AWAIT(self->resume, &self->next.base, cx);
@@ -108,3 +115,5 @@ void keyboard_task_on_key(struct keyboard_task *t,
     t->on_key = on_key;
     t->on_key_arg = arg;
 }
+
+void keyboard_task_report_keys(struct keyboard_task *t) { t->report_keys = true; }

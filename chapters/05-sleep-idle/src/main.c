@@ -4,6 +4,7 @@
 // F3 start a task that computes for 200 ms, at once or in slices.
 #include "async.h"
 #include "boot.h"
+#include "boot_info.h"
 #include "cpu.h"
 #include "example.h"
 #include "executor.h"
@@ -225,6 +226,9 @@ void kmain(void)
     spawner = executor_spawner(&ex);
     struct keyboard_task keys;
     keyboard_task_init(&keys, &keyboard);
+    char bench[4];
+    if (boot_cmdline_value("bench", bench, sizeof bench))
+        keyboard_task_report_keys(&keys); // `make bench` counts the polls per key
     keyboard_task_on_key(&keys, on_key, &spawner);
     struct serial_echo echo;
     serial_echo_init(&echo, &serial);
