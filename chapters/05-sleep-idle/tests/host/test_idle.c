@@ -1,7 +1,7 @@
 // Chapter 05 on the simulated CPU: sleep_if_idle never sleeps through a wake,
 // wherever the interrupt lands, and its naive twin does at a point the test
-// names (exercise 5.1); the sleep future registers then checks (5.2) and the
-// timer interrupt wakes what is due (5.3), with an expiry at every point of
+// names (exercise 5.1); the timer interrupt wakes what is due (5.2) and the
+// sleep future registers then checks (5.3), with an expiry at every point of
 // a registration and a cancellation; the spawner (5.4); and a hog against a
 // task sliced with yield_now, in a model of latency.
 #include <criterion/criterion.h>

@@ -165,7 +165,6 @@ KTEST(sleep_ms_wakes_within_one_tick_of_its_deadline)
     run_for(20);
     pit_set_hook(NULL);
     uint64_t ticks = moved->end - moved->start;
-    (void)moved;
     kprintf("sleep_ms(50) at %lu Hz took %lu ticks, %lu polls (%u wakes, %u fired)\n",
             (unsigned long)pit_hz(), (unsigned long)ticks, ex.polls - polls_before,
             (unsigned)ex.wakes, (unsigned)timers.fired);
