@@ -252,6 +252,9 @@ void executor_sleep_if_idle_naive(struct executor *ex, unsigned long window)
     // already stale, and the hlt below sleeps anyway.
     for (volatile unsigned long i = 0; i < window; i++)
         ;
+    // A wake that lands between this count and the hlt is slept through but
+    // not counted as lost: the lost-wakeup figures of the naive loop are a
+    // lower bound.
     katomic_fetch_add(&ex->halts, 1, memory_order_relaxed);
     uint64_t start = cpu_rdtsc();
     cpu_halt();
