@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static uint64_t seed, state;
@@ -28,6 +29,21 @@ uint64_t test_random(void)
     state ^= state >> 7;
     state ^= state << 17;
     return state;
+}
+
+void test_points(const char *protocol, bool naive, uint64_t walked, uint64_t landed, uint64_t lost)
+{
+    fprintf(stderr, "points: %s%s walked=%llu landed=%llu lost=%llu\n", protocol,
+            naive ? " naive" : "", (unsigned long long)walked, (unsigned long long)landed,
+            (unsigned long long)lost);
+}
+
+unsigned test_count(const char *haystack, const char *needle)
+{
+    unsigned n = 0;
+    for (const char *p = haystack; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
 }
 
 long test_random_range(long low, long high)

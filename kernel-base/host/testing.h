@@ -5,6 +5,7 @@
 #pragma once
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -13,6 +14,14 @@ uint64_t test_seed(void);
 uint64_t test_random(void);
 // Uniform in [low, high].
 long test_random_range(long low, long high);
+
+// For `make test-points` (tools/points.py): a test that walks an interrupt
+// through every point of a protocol reports the walk in one line,
+// "points: PROTOCOL [naive] walked=N landed=N lost=N": the points the
+// protocol passes, the runs in which the interrupt landed, the wakeups lost.
+void test_points(const char *protocol, bool naive, uint64_t walked, uint64_t landed, uint64_t lost);
+// How many times `needle` occurs in `haystack` (for counting "lost" in a trace).
+unsigned test_count(const char *haystack, const char *needle);
 
 // cr_assert_eq for integers that also says what it got, so a failing
 // exercise reads "ex.polls is 5, expected 6": ASSERT_EQ(actual, expected)
@@ -50,9 +59,9 @@ extern char test_panic_message[512];
         if (!setjmp(jump_)) {                                                                      \
             stmt;                                                                                  \
             test_panic_jump = NULL;                                                                \
-            cr_assert_fail("%s returned; expected a panic containing \"%s\"", #stmt, text);       \
+            cr_assert_fail("%s returned; expected a panic containing \"%s\"", #stmt, text);        \
         }                                                                                          \
         if (!strstr(test_panic_message, text))                                                     \
-            cr_assert_fail("%s panicked with \"%s\"; expected a panic containing \"%s\"", #stmt,  \
+            cr_assert_fail("%s panicked with \"%s\"; expected a panic containing \"%s\"", #stmt,   \
                            test_panic_message, text);                                              \
     } while (0)

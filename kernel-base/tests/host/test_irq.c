@@ -30,8 +30,8 @@ TestSuite(katomic, .init = setup, .timeout = 10);
         uint64_t points_before = simcpu_points(), delivered_before = simcpu_delivered(LINE);       \
         simcpu_raise_at_point(LINE, 1);                                                            \
         op;                                                                                        \
-        ASSERT_EQ(simcpu_points(), points_before + 1, "%s is one interrupt point", #op);         \
-        ASSERT_EQ(simcpu_delivered(LINE), delivered_before + 1, "%s: it landed", #op);           \
+        ASSERT_EQ(simcpu_points(), points_before + 1, "%s is one interrupt point", #op);           \
+        ASSERT_EQ(simcpu_delivered(LINE), delivered_before + 1, "%s: it landed", #op);             \
     } while (0)
 
 Test(katomic, every_wrapper_is_one_point_before_its_access)
@@ -121,4 +121,5 @@ Test(irq, an_interrupt_at_every_point_of_a_handler_swap)
         ASSERT_EQ(ran_old, k == 1, "k=%u: the old handler runs only before the swap", k);
         ASSERT_EQ(count, before + 1, "k=%u: the count includes the interrupt", k);
     }
+    test_points("irq.set_handler", false, POINTS, POINTS, 0);
 }

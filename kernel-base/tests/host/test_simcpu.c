@@ -5,6 +5,7 @@
 
 #include "cpu.h"
 #include "simcpu.h"
+#include "testing.h"
 
 static int runs;
 static bool flag_in_handler;
@@ -137,6 +138,7 @@ Test(simcpu, careful_wait_never_loses_the_wakeup)
         cr_assert_eq(queue, 1, "interrupt at point %llu", (unsigned long long)k);
         cr_assert_eq(simcpu_delivered(1), 1);
     }
+    test_points("simcpu.careful_wait", false, 4, 4, 0);
 }
 
 static jmp_buf lost;
@@ -164,4 +166,5 @@ Test(simcpu, naive_wait_loses_the_wakeup_between_check_and_halt)
                              "hlt with nothing pending and nothing left to raise an interrupt",
                              "the interrupt after the check is slept through");
     }
+    test_points("simcpu.careful_wait", true, 2, 2, 1);
 }

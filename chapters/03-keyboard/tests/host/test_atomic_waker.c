@@ -249,6 +249,7 @@ Test(waker_register, producer_at_every_point_loses_no_wakeup)
     for (uint64_t k = 1; k <= n; k++)
         walk(register_then_check, k, trace, sizeof trace);
     cr_assert_not(strstr(trace, "lost"), "a lost wakeup: %s", trace);
+    test_points("atomic_waker.register_then_check", false, n, n, test_count(trace, "lost"));
     // Before R1: the wake finds no waker, the check sees the flag. Before R2:
     // register delivers the wake. Before the check: the wake wakes the waker.
     cr_assert_str_eq(trace, "k1:seen k2:woken+seen k3:woken+seen");
@@ -265,6 +266,7 @@ Test(waker_register, naive_check_then_register_loses_a_wakeup_at_point_2)
     for (uint64_t k = 1; k <= n; k++)
         walk(check_then_register, k, trace, sizeof trace);
     cr_assert_str_eq(trace, "k1:seen k2:lost k3:woken");
+    test_points("atomic_waker.register_then_check", true, n, n, test_count(trace, "lost"));
 }
 
 // ---- waker_wake: exercise 3.4 ----

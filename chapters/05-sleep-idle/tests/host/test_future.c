@@ -24,7 +24,7 @@ Test(future, ready_is_ready_at_once)
         cr_assert(future_is_done(&r.base));
         const struct tally *t = tally_counts();
         ASSERT_EQ(t->clones + t->wakes + t->wake_by_refs + t->drops, 0,
-                     "a ready future has no reason to touch the waker");
+                  "a ready future has no reason to touch the waker");
     }
 }
 

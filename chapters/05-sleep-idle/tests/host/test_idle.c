@@ -141,6 +141,7 @@ Test(sleep_if_idle, a_wake_at_every_interrupt_point_is_never_slept_through)
                   (unsigned long long)k);
         ASSERT_EQ(ex.lost_wakeups, 0, "k=%llu", (unsigned long long)k);
     }
+    test_points("executor.sleep_if_idle", false, points, points, 0);
 }
 
 // ---- the naive version, shown failing ----
@@ -174,6 +175,7 @@ Test(idle, the_naive_version_sleeps_through_a_wake_after_its_check)
     // comes too late, and the hlt sleeps through it.
     ASSERT_EQ(lost_at, 3, "the first point where the naive version loses the wakeup");
     ASSERT_EQ(lost_count, points - 2, "it loses it at every point after the check");
+    test_points("executor.sleep_if_idle", true, points, points, lost_count);
 }
 
 // ---- 5.2 and 5.3: timers ----
@@ -264,6 +266,7 @@ Test(sleep, an_expiry_at_every_point_of_registration_is_not_lost, .init = fresh_
         ASSERT_EQ(tally_outstanding(), 0, "k=%llu: the entry's clone is gone",
                   (unsigned long long)k);
     }
+    test_points("timer.register", false, points, points, 0); // each is ready or woken
 }
 
 // A tick at each interrupt point of a cancellation: the entry is freed, the
@@ -294,6 +297,7 @@ Test(sleep, an_expiry_at_every_point_of_cancellation_is_harmless, .init = fresh_
         simcpu_raise(TIMER);
         ASSERT_EQ(tally_outstanding(), 0, "k=%llu", (unsigned long long)k);
     }
+    test_points("timer.cancel", false, points, points, 0);
 }
 
 Test(sleep, a_full_timer_list_falls_back_to_polling_again, .init = fresh_timers)
@@ -496,7 +500,8 @@ Test(spawner, a_full_table_is_a_result_the_task_sees, .init = fresh_spawner)
     ASSERT_EQ(p->results[2], SPAWNER_TABLE_FULL);
     ASSERT_EQ(sp.spawned, 1);
     ASSERT_EQ(sp.refused, 2);
-    ASSERT_EQ(mem_stats().live_allocations, before.live_allocations + 1, "refusals allocate nothing");
+    ASSERT_EQ(mem_stats().live_allocations, before.live_allocations + 1,
+              "refusals allocate nothing");
 }
 
 static enum spawner_result irq_result;

@@ -180,6 +180,7 @@ Test(poll_next, producer_at_every_point_loses_no_wakeup)
         for (uint64_t k = 1; k <= n; k++)
             walk_poll(real_poll, polls, k, trace, sizeof trace);
         cr_assert_not(strstr(trace, "lost"), "a lost wakeup (after %d polls): %s", polls, trace);
+        test_points("irq_stream.poll_next", false, n, n, test_count(trace, "lost"));
         // First poll: before the first pop reads tail, the fast path has the
         // byte; before register, the second pop has it (the wake found no
         // waker); inside register (k=4) register delivers the wake; after it
@@ -218,6 +219,7 @@ Test(poll_next, naive_without_the_second_check_loses_a_wakeup_at_point_3)
     char real[256] = "";
     walk_poll(real_poll, 0, 3, real, sizeof real);
     cr_assert_str_eq(real, "k3:item", "the real poll_next at the same point");
+    test_points("irq_stream.poll_next", true, n, n, test_count(trace, "lost"));
 }
 
 // When the second check finds the byte the waker stays registered: harmless,
@@ -367,6 +369,7 @@ Test(irq_stream, consumer_at_every_point_of_push_loses_no_wakeup)
     // Before the tail store: the poll registers, the wake wakes it. After:
     // the poll's fast path has the byte.
     cr_assert_str_eq(trace, "k1:woken k2:woken k3:woken k4:woken k5:item k6:item k7:item");
+    test_points("irq_stream.push", false, n, n, test_count(trace, "lost"));
 }
 
 // Waking before pushing loses the wakeup from k=4 on: the wake has finished
@@ -380,6 +383,7 @@ Test(irq_stream, naive_wake_before_push_loses_a_wakeup_at_point_4)
     for (uint64_t k = 1; k <= n; k++)
         walk_push(wake_before_push, k, trace, sizeof trace);
     cr_assert_str_eq(trace, "k1:woken k2:woken k3:woken k4:lost k5:lost k6:lost k7:lost");
+    test_points("irq_stream.push", true, n, n, test_count(trace, "lost"));
 }
 
 // poll_next's walk again, with the real push: the same trace.
