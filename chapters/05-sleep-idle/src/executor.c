@@ -89,7 +89,9 @@ void executor_init(struct executor *ex)
 
 // A wake from an interrupt handler that queues a task remembers when, so
 // that the poll can tell how long the task waited and whether the CPU halted
-// meanwhile. Written before the push that hands the slot to the executor.
+// meanwhile. Only the wake that sets the queued bit writes these fields, and
+// only before its push; the executor reads them after the pop and before it
+// clears the bit: the bit hands them from one side to the other.
 static void note_irq_wake(struct executor *ex, struct task_slot *s)
 {
     if (!cpu_in_interrupt())
@@ -183,14 +185,15 @@ unsigned long executor_run_ready_tasks(struct executor *ex)
          n--) {
         struct task_slot *s = &ex->slots[slot];
         // exercise: 4.3 begin
+        // What the wake that queued it noted, read while the bit is still set:
+        // until it is cleared, no wake writes there.
+        measure_irq_wake(ex, s);
         // Clear the bit before the poll: a wake from now on queues the task again.
         katomic_exchange(&s->queued, false, memory_order_acq_rel);
         if (!s->task) {
             ex->stale_entries++; // it finished after the wake that queued it
-            s->woken_by_irq = false;
             continue;
         }
-        measure_irq_wake(ex, s);
         struct task_id id = {slot, katomic_load(&s->generation, memory_order_relaxed)};
         struct waker waker = executor_waker(id);
         struct context cx = {.waker = &waker};
