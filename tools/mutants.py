@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+"""Plant each bug of tests/mutants.txt in a copy of the tree; its tests must fail.
+
+A test suite that passes is only worth something if it fails when the code
+is wrong. Each mutant is a classic bug, written as exact text to replace in
+a file, with the tests that must catch it. The tree is copied once (without build/
+and other generated folders) to build/mutants/tree; for each mutant the edits
+are applied there, the tests named by its caught-by line run, and the files
+are put back:
+
+    caught-by: host PROGRAM [CRITERION ARGS]   make -C PROGRAM host-tests must
+        build, then the test binary, run with those arguments (e.g. --filter
+        'run/*'), must fail
+    caught-by: COMMAND                         a shell command run at the top of
+        the copy (e.g. make test-fuzz) must fail
+
+An optional `expect: REGEX` line must also match the failing output, so a
+mutant is caught for the reason it was planted, not by an unrelated crash.
+
+The run itself fails, loudly, when a mutant's old text is not in its file
+(or is there twice): the list cannot rot silently as the code changes. It
+also fails when a mutant does not compile (that is not a bug the tests
+catch), and when a caught-by command fails on the unmodified tree (then
+failing proves nothing). The format of the list is described at its top.
+"""
+import argparse
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+GENERATED = shutil.ignore_patterns("build", "workspace", ".git", "__pycache__")
+# The outer make's settings would send the copy's builds back to this tree
+# (ROOT, BUILD) or into its jobserver.
+CLEAN_ENV = {k: v for k, v in os.environ.items()
+             if k not in ("ROOT", "BUILD", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES",
+                          "CRITERION_FLAGS")}
+JOBS = str(os.cpu_count() or 2)
+
+
+class ListError(Exception):
+    pass
+
+
+class Mutant:
+    def __init__(self, name, line):
+        self.name, self.line = name, line
+        self.bug = ""
+        self.edits = []  # [file, old, new]
+        self.caught_by = None
+        self.expect = None
+
+
+def parse(path):
+    """Read the mutant list: `key: value` lines, and text blocks whose every
+    line is `|` followed by the line of code exactly as it is in the file."""
+    mutants, current, block = [], None, None
+    with open(path) as f:
+        lines = f.read().split("\n")
+    for number, line in enumerate(lines, 1):
+        where = f"{os.path.relpath(path, ROOT)}:{number}"
+        if block is not None and line.startswith("|"):
+            block.append(line[1:])
+            continue
+        block = None
+        if not line.strip() or line.startswith("#"):
+            continue
+        key, sep, value = line.partition(":")
+        value = value.strip()
+        if not sep:
+            raise ListError(f"{where}: expected 'key: value', got {line!r}")
+        if key == "mutant":
+            current = Mutant(value, where)
+            mutants.append(current)
+            continue
+        if current is None:
+            raise ListError(f"{where}: {key}: before the first mutant:")
+        if key == "bug":
+            current.bug = value
+        elif key == "file":
+            current.edits.append([value, None, None])
+        elif key in ("old", "new"):
+            if not current.edits or value:
+                raise ListError(f"{where}: {key}: goes after a file: line, alone, "
+                                "with its text on the lines below")
+            block = []
+            current.edits[-1][1 if key == "old" else 2] = block
+        elif key == "caught-by":
+            current.caught_by = value
+        elif key == "expect":
+            current.expect = value
+        else:
+            raise ListError(f"{where}: unknown key {key!r}")
+    for m in mutants:
+        if not m.edits or not m.caught_by:
+            raise ListError(f"{m.line}: mutant {m.name} needs file:, old:, new: and caught-by:")
+        for edit in m.edits:
+            if edit[1] is None or edit[2] is None or not edit[1]:
+                raise ListError(f"{m.line}: mutant {m.name}: {edit[0]} needs old: and new: text")
+    names = [m.name for m in mutants]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise ListError(f"mutant names used twice: {', '.join(sorted(dupes))}")
+    return mutants
+
+
+def copy_tree(dest):
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(ROOT, dest, ignore=GENERATED)
+
+
+def find_edits(mutant):
+    """Check a mutant's old texts against the working tree, changing nothing;
+    an error message or None. Edits to one file apply in order, so each is
+    looked for in the file as the edits before it leave it."""
+    texts = {}
+    for file, old, new in mutant.edits:
+        path = os.path.join(ROOT, file)
+        if path not in texts:
+            if not os.path.isfile(path):
+                return f"STALE: {file} does not exist"
+            with open(path) as f:
+                texts[path] = f.read()
+        old_text = "\n".join(old)
+        count = texts[path].count(old_text)
+        if count != 1:
+            first = old[0].strip()
+            return (f"STALE: the old text ({first!r}...) is not in {file}" if count == 0 else
+                    f"AMBIGUOUS: the old text ({first!r}...) is in {file} {count} times")
+        texts[path] = texts[path].replace(old_text, "\n".join(new))
+    return None
+
+
+def apply(tree, mutant, originals):
+    """Apply a mutant's edits to the copy, saving each file's text in
+    originals first; return an error message or None."""
+    for file, old, new in mutant.edits:
+        path = os.path.join(tree, file)
+        if not os.path.isfile(path):
+            return f"STALE: {file} does not exist"
+        with open(path) as f:
+            text = f.read()
+        old_text, new_text = "\n".join(old), "\n".join(new)
+        count = text.count(old_text)
+        if count != 1:
+            first = old[0].strip()
+            return (f"STALE: the old text ({first!r}...) is not in {file}" if count == 0 else
+                    f"AMBIGUOUS: the old text ({first!r}...) is in {file} {count} times")
+        originals.setdefault(path, text)
+        with open(path, "w") as f:
+            f.write(text.replace(old_text, new_text))
+    return None
+
+
+def restore(originals):
+    """Undo a mutant. The files are rewritten, so they are newer than the
+    mutant's objects and make builds them again."""
+    for path, text in originals.items():
+        with open(path, "w") as f:
+            f.write(text)
+
+
+def sh(cmd, cwd, timeout):
+    """Run a command; return (exit code, output), None for a timeout. It runs
+    in a process group of its own, so a timeout also ends what it started
+    (test workers, QEMU)."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env=CLEAN_ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace",
+                            shell=isinstance(cmd, str), start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        return proc.returncode, out
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        return None, out + f"\nmutants: killed after {timeout} s\n"
+
+
+def run_tests(tree, caught_by, timeout):
+    """Run what a caught-by line names in a tree. Returns (status, output)
+    with status 'pass', 'fail', 'timeout' or 'nobuild'."""
+    words = shlex.split(caught_by)
+    if words[0] == "host":
+        program, args = words[1], words[2:]
+        code, out = sh(["make", "--no-print-directory", f"-j{JOBS}", "-C", program,
+                        "host-tests"], tree, timeout)
+        if code != 0:
+            return "nobuild", out
+        name = program_name(tree, program)
+        binary = os.path.join(tree, "build", name, "host-tests")
+        code, out = sh([binary] + args, os.path.join(tree, program), timeout)
+    else:
+        code, out = sh(caught_by, tree, timeout)
+    if code is None:
+        return "timeout", out
+    return ("pass" if code == 0 else "fail"), out
+
+
+def program_name(tree, program):
+    """A program's NAME (its folder under build/), from its Makefile."""
+    with open(os.path.join(tree, program, "Makefile")) as f:
+        m = re.search(r"^NAME\s*:?=\s*(\S+)", f.read(), re.M)
+    return m.group(1) if m else os.path.basename(program)
+
+
+def failed_tests(output):
+    """The Criterion tests that failed, from their [FAIL] lines."""
+    names = re.findall(r"^\[FAIL\] (\S+?):? ", output + "\n", re.M)
+    return sorted(set(names))
+
+
+def tail(output, n=15):
+    return "\n".join("    | " + l for l in output.strip().splitlines()[-n:])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--list", default=os.path.join(ROOT, "tests", "mutants.txt"))
+    parser.add_argument("--only", help="comma-separated mutant names")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep a copy of every mutated tree (missed ones are always kept)")
+    parser.add_argument("--timeout", type=int, default=240, help="seconds per test command")
+    parser.add_argument("--out", default=os.path.join(ROOT, "build", "mutants"))
+    args = parser.parse_args()
+
+    start = time.monotonic()
+    try:
+        mutants = parse(args.list)
+    except ListError as e:
+        print(f"mutants: {e}")
+        return 1
+    if args.only:
+        wanted = set(args.only.split(","))
+        unknown = wanted - {m.name for m in mutants}
+        if unknown:
+            print(f"mutants: no mutant named {', '.join(sorted(unknown))}")
+            return 1
+        mutants = [m for m in mutants if m.name in wanted]
+
+    # Every old text must still be in its file before anything runs: a list
+    # that has fallen behind the code is reported at once, all of it.
+    stale = [(m, e) for m in mutants for e in [find_edits(m)] if e]
+    for m, error in stale:
+        print(f"{m.name}: {error}")
+    if stale:
+        print(f"mutants: {len(stale)} mutants no longer match the code; update them in "
+              f"{os.path.relpath(args.list, ROOT)}")
+        return 1
+
+    # One copy for the whole run: each test command must pass on it
+    # unmodified (or its failing on a mutant would prove nothing), and that
+    # first run builds everything, so a mutant rebuilds only what it touches.
+    tree = os.path.join(args.out, "tree")
+    copy_tree(tree)
+    broken_baseline = False
+    for caught_by in sorted({m.caught_by for m in mutants}):
+        status, out = run_tests(tree, caught_by, args.timeout)
+        if status != "pass":
+            broken_baseline = True
+            print(f"BASELINE FAILS ({status}): {caught_by}\n{tail(out)}")
+    if broken_baseline:
+        print("mutants: the unmodified tree fails the tests above; fix that first")
+        return 1
+
+    rows, bad = [], 0
+    for m in mutants:
+        t0 = time.monotonic()
+        originals = {}
+        error = apply(tree, m, originals)
+        if error:
+            verdict, detail, out = error, "", ""
+        else:
+            status, out = run_tests(tree, m.caught_by, args.timeout)
+            names = failed_tests(out)
+            if status == "nobuild":
+                verdict, detail = "BROKEN: does not compile", ""
+            elif status == "pass":
+                verdict, detail = "MISSED: the tests pass", ""
+            elif m.expect and not re.search(m.expect, out):
+                verdict, detail = f"WRONG REASON: no output matches {m.expect!r}", ""
+            else:
+                verdict = "caught" if status == "fail" else "caught (by the timeout)"
+                detail = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+                if not detail and m.expect:
+                    detail = re.search(f".*{m.expect}.*", out).group(0).strip(" |")[:70]
+        ok = verdict.startswith("caught")
+        bad += not ok
+        rows.append((m.name, m.caught_by, verdict, detail, time.monotonic() - t0))
+        print(f"{m.name}: {verdict}{' (' + detail + ')' if detail else ''}", flush=True)
+        if not ok:
+            print(f"    {m.bug}")
+            if out:
+                print(tail(out))
+        if originals and (not ok or args.keep):
+            kept = os.path.join(args.out, "kept", m.name)
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(tree, kept, ignore=GENERATED)
+            print(f"    the mutated tree: {os.path.relpath(kept, ROOT)}")
+        restore(originals)
+
+    width = max([len(r[0]) for r in rows] + [6])
+    cwidth = max([len(r[1]) for r in rows] + [9])
+    print(f"\n{'mutant':{width}}  {'caught-by':{cwidth}}  {'s':>5}  verdict")
+    for name, caught_by, verdict, detail, spent in rows:
+        print(f"{name:{width}}  {caught_by:{cwidth}}  {spent:5.1f}  {verdict}"
+              + (f": {detail}" if detail else ""))
+    total = time.monotonic() - start
+    print(f"{len(rows) - bad} of {len(rows)} planted bugs caught in {total:.0f} s")
+    return 1 if bad or not rows else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
