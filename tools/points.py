@@ -74,15 +74,19 @@ def main():
         print("points: no test printed a 'points:' line (see tools/points.py for the convention)")
         return 1
     bad = 0
-    print(f"{'program':18} {'protocol':28} {'walks':>6} {'walked':>7} {'landed':>7} {'lost':>5}  verdict")
-    for (program, protocol, naive), (walks, walked, landed, lost) in sorted(rows.items()):
-        if naive:
-            verdict = "ok (the naive version loses one)" if lost else "FAIL: the naive version lost none"
+    names = {k: k[1] + (" (naive)" if k[2] else "") for k in rows}
+    pw = max(len(k[0]) for k in rows)
+    nw = max(len(n) for n in names.values())
+    print(f"{'program':{pw}}  {'protocol':{nw}} {'walks':>6} {'walked':>7} {'landed':>7} "
+          f"{'lost':>5}  verdict")
+    for key, (walks, walked, landed, lost) in sorted(rows.items()):
+        if key[2]:
+            verdict = "ok (the naive version loses)" if lost else "FAIL: the naive version lost none"
         else:
             verdict = "ok" if lost == 0 else "FAIL: wakeups lost"
         bad += not verdict.startswith("ok")
-        name = protocol + (" (naive)" if naive else "")
-        print(f"{program:18} {name:28} {walks:6d} {walked:7d} {landed:7d} {lost:5d}  {verdict}")
+        print(f"{key[0]:{pw}}  {names[key]:{nw}} {walks:6d} {walked:7d} {landed:7d} {lost:5d}  "
+              f"{verdict}")
     real_lost = sum(r[3] for k, r in rows.items() if not k[2])
     print(f"wakeups lost by the real protocols: {real_lost}")
     return 1 if bad or failed else 0
