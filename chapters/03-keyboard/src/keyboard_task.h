@@ -40,6 +40,10 @@ struct keyboard_task {
     } at_last_key, at_last_line; // the counts at the previous key, and Enter
     uint32_t drops_reported;     // drops already printed
     bool report_keys;            // also print each key's figures, for make bench
+    // Called after every key press the task echoes, with its event: what a
+    // key does besides being echoed (the kernel's demos hang off it). May be NULL.
+    void (*on_key)(const struct key_event *ev, void *arg);
+    void *on_key_arg;
 };
 // endregion: keyboard_task
 
@@ -52,3 +56,8 @@ void keyboard_task_init(struct keyboard_task *t, struct irq_stream *source);
 // then for every key "bench: key polls=P scancodes=S wakes=W". Before the
 // task is spawned.
 void keyboard_task_report_keys(struct keyboard_task *t);
+
+// Have `on_key(ev, arg)` called in task context, from the keyboard task's
+// poll, after each key press it echoes. Before the task is spawned.
+void keyboard_task_on_key(struct keyboard_task *t,
+                          void (*on_key)(const struct key_event *ev, void *arg), void *arg);

@@ -60,6 +60,8 @@ static void echo_key(struct keyboard_task *self, uint8_t byte)
         show_cost(self);
         if (ev.codepoint == '\n')
             report_line(self);
+        if (self->on_key)
+            self->on_key(&ev, self->on_key_arg);
         return;
     case SCANCODE_UNKNOWN:
         kprintf("\nkeyboard: unknown scancode");
@@ -105,6 +107,13 @@ void keyboard_task_init(struct keyboard_task *t, struct irq_stream *source)
     *t = (struct keyboard_task){.source = source, .resume = ASYNC_START};
     future_init(&t->base, keyboard_task_poll);
     scancode_decoder_init(&t->decoder);
+}
+
+void keyboard_task_on_key(struct keyboard_task *t,
+                          void (*on_key)(const struct key_event *ev, void *arg), void *arg)
+{
+    t->on_key = on_key;
+    t->on_key_arg = arg;
 }
 
 void keyboard_task_report_keys(struct keyboard_task *t) { t->report_keys = true; }

@@ -50,6 +50,19 @@ static unsigned long run_until_idle(struct executor *ex)
     return polls;
 }
 
+// region: executor_status
+// After every key, what the executor did: every wake, and the stale ones (for
+// tasks that had finished), on the status line above the keyboard task's.
+static void show_executor(const struct key_event *ev, void *arg)
+{
+    (void)ev;
+    const struct executor *ex = arg;
+    kstatus_at(1, "executor: %lu polls, %u wakes, %u stale wakes, %lu tasks done, %u alive",
+               ex->polls, (unsigned)atomic_load(&ex->wakes),
+               (unsigned)atomic_load(&ex->stale_wakes), ex->completed, executor_task_count(ex));
+}
+// endregion: executor_status
+
 void kmain(void)
 {
     kprintf("Chapter 04: an executor that polls only woken tasks\n");
@@ -77,6 +90,7 @@ void kmain(void)
     struct keyboard_task keys;
     struct serial_echo echo;
     keyboard_task_init(&keys, &keyboard);
+    keyboard_task_on_key(&keys, show_executor, &ex);
     char bench[4];
     if (boot_cmdline_value("bench", bench, sizeof bench))
         keyboard_task_report_keys(&keys); // `make bench` counts the polls per key
