@@ -2,6 +2,7 @@
 #include "keyboard_task.h"
 
 #include "async.h"
+#include "cpu.h"
 #include "kprintf.h"
 
 // Drops happen while the task cannot run; it says so once, the next time it
@@ -25,10 +26,11 @@ static void show_cost(struct keyboard_task *self)
     uint32_t wakes = irq_stream_stats(self->source).wakes_delivered;
     self->keys++;
     if (self->report_keys)
-        kprintf("bench: key polls=%lu scancodes=%lu wakes=%u\n",
+        kprintf("bench: key polls=%lu scancodes=%lu wakes=%u latency_tsc=%lu\n",
                 self->polls - self->at_last_key.polls,
                 self->scancodes - self->at_last_key.scancodes,
-                (unsigned)(wakes - self->at_last_key.wakes));
+                (unsigned)(wakes - self->at_last_key.wakes),
+                (unsigned long)(cpu_rdtsc() - self->report_keys()));
     kstatus("keyboard task: %lu polls for the last key (%lu scancodes, %u wakes); %lu keys",
             self->polls - self->at_last_key.polls, self->scancodes - self->at_last_key.scancodes,
             (unsigned)(wakes - self->at_last_key.wakes), self->keys);
@@ -116,4 +118,7 @@ void keyboard_task_on_key(struct keyboard_task *t,
     t->on_key_arg = arg;
 }
 
-void keyboard_task_report_keys(struct keyboard_task *t) { t->report_keys = true; }
+void keyboard_task_report_keys(struct keyboard_task *t, uint64_t (*key_irq_tsc)(void))
+{
+    t->report_keys = key_irq_tsc;
+}

@@ -3,6 +3,8 @@
 // executor still polls every task all the time: the status line shows how
 // often the keyboard task was polled for each key.
 #include "boot.h"
+#include "katomic.h"
+#include "cpu.h"
 #include "boot_info.h"
 #include "example.h"
 #include "irq_stream.h"
@@ -24,7 +26,14 @@ static uint8_t serial_buffer[256];
 static struct irq_stream serial = IRQ_STREAM_INIT("serial", serial_buffer);
 
 // Interrupt context: hand the byte over and return. No decoding, no printing.
-static void keyboard_byte(uint8_t scancode) { irq_stream_push(&keyboard, scancode); }
+static _Atomic uint64_t key_irq_tsc; // when the last key went down: make bench's latency
+static void keyboard_byte(uint8_t scancode)
+{
+    if (!(scancode & 0x80)) // a make code: a key pressed
+        katomic_store(&key_irq_tsc, cpu_rdtsc(), memory_order_relaxed);
+    irq_stream_push(&keyboard, scancode);
+}
+static uint64_t last_key_irq_tsc(void) { return katomic_load(&key_irq_tsc, memory_order_relaxed); }
 static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
 // endregion: streams
 
@@ -63,7 +72,7 @@ void kmain(void)
     keyboard_task_init(&keys, &keyboard);
     char bench[4];
     if (boot_cmdline_value("bench", bench, sizeof bench))
-        keyboard_task_report_keys(&keys); // `make bench` counts the polls per key
+        keyboard_task_report_keys(&keys, last_key_irq_tsc); // `make bench` measures each key
     serial_echo_init(&echo, &serial);
     SPAWN(&ex, &keys);
     SPAWN(&ex, &echo);

@@ -37,9 +37,9 @@ struct keyboard_task {
     struct {
         unsigned long polls, scancodes;
         uint32_t wakes;
-    } at_last_key, at_last_line; // the counts at the previous key, and Enter
-    uint32_t drops_reported;     // drops already printed
-    bool report_keys;            // also print each key's figures, for make bench
+    } at_last_key, at_last_line;   // the counts at the previous key, and Enter
+    uint32_t drops_reported;       // drops already printed
+    uint64_t (*report_keys)(void); // for make bench: NULL, or the TSC of the key's interrupt
     // Called after every key press the task echoes, with its event: what a
     // key does besides being echoed (the kernel's demos hang off it). May be NULL.
     void (*on_key)(const struct key_event *ev, void *arg);
@@ -53,9 +53,11 @@ struct keyboard_task {
 void keyboard_task_init(struct keyboard_task *t, struct irq_stream *source);
 
 // For `make bench`: once its stream is open the task prints "bench: ready",
-// then for every key "bench: key polls=P scancodes=S wakes=W". Before the
-// task is spawned.
-void keyboard_task_report_keys(struct keyboard_task *t);
+// then for every key "bench: key polls=P scancodes=S wakes=W latency_tsc=L",
+// L the TSC cycles from the key's interrupt (key_irq_tsc() tells when that
+// was) to its echo: guest instructions under QEMU's -icount shift=0. Before
+// the task is spawned.
+void keyboard_task_report_keys(struct keyboard_task *t, uint64_t (*key_irq_tsc)(void));
 
 // Have `on_key(ev, arg)` called in task context, from the keyboard task's
 // poll, after each key press it echoes. Before the task is spawned.

@@ -4,6 +4,7 @@
 // F3 start a task that computes for 200 ms, at once or in slices.
 #include "async.h"
 #include "boot.h"
+#include "katomic.h"
 #include "boot_info.h"
 #include "cpu.h"
 #include "example.h"
@@ -30,7 +31,14 @@ static struct executor ex;
 static uint64_t tsc_per_ms; // measured at boot against the PIT
 
 // Interrupt context, all three: hand over and return.
-static void keyboard_byte(uint8_t scancode) { irq_stream_push(&keyboard, scancode); }
+static _Atomic uint64_t key_irq_tsc; // when the last key went down: make bench's latency
+static void keyboard_byte(uint8_t scancode)
+{
+    if (!(scancode & 0x80)) // a make code: a key pressed
+        katomic_store(&key_irq_tsc, cpu_rdtsc(), memory_order_relaxed);
+    irq_stream_push(&keyboard, scancode);
+}
+static uint64_t last_key_irq_tsc(void) { return katomic_load(&key_irq_tsc, memory_order_relaxed); }
 static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
 static void timer_tick(uint64_t ticks) { timer_list_expire(&timers, ticks); }
 
@@ -233,7 +241,7 @@ void kmain(void)
     keyboard_task_init(&keys, &keyboard);
     char bench[4];
     if (boot_cmdline_value("bench", bench, sizeof bench))
-        keyboard_task_report_keys(&keys); // `make bench` counts the polls per key
+        keyboard_task_report_keys(&keys, last_key_irq_tsc); // `make bench` measures each key
     keyboard_task_on_key(&keys, on_key, &spawner);
     struct serial_echo echo;
     serial_echo_init(&echo, &serial);
