@@ -8,6 +8,11 @@
 // comes before the register is seen by the check; one that comes after it
 // finds the waker. So no expiry is lost, and a sleep is woken within a tick
 // of its deadline.
+//
+// One CPU is assumed: a sleep gives its entry back (disarm, then drop the
+// waker) knowing that the handler is not running meanwhile. On a
+// multiprocessor the handler could be inside the same entry on another CPU,
+// and giving it back would have to wait for that expiry to finish.
 #pragma once
 
 #include <stdbool.h>
