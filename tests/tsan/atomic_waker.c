@@ -19,10 +19,11 @@
 #include <unistd.h>
 
 #include "atomic_waker.h"
+#include "cpu_threads.h"
 
-#define EVENTS 200000u   // in all, half from each waking thread
-#define LOST_AFTER_S 5   // asleep this long with an event pending: lost
-#define TIME_LIMIT_S 50 // a watchdog for a hang, not a speed test: CI machines may be busy
+#define EVENTS       200000u // in all, half from each waking thread
+#define LOST_AFTER_S 5       // asleep this long with an event pending: lost
+#define TIME_LIMIT_S 50      // a watchdog for a hang, not a speed test: CI machines may be busy
 
 static struct atomic_waker aw;
 static _Atomic uint32_t produced; // events made visible, by both wakers
@@ -96,8 +97,8 @@ static void *waiter(void *arg)
     (void)arg;
     uint32_t have = 0;
     for (unsigned turn = 0; have < EVENTS; turn++) {
-        struct waker w = {&token[turn / 3 % 2], &parker_vtable}; // the caller's own
-        atomic_waker_register(&aw, &w);                          // 1. register,
+        struct waker w = {&token[turn / 3 % 2], &parker_vtable};              // the caller's own
+        atomic_waker_register(&aw, &w);                                       // 1. register,
         uint32_t now = atomic_load_explicit(&produced, memory_order_acquire); // 2. check,
         if (now != have) {
             have = now;
@@ -107,8 +108,9 @@ static void *waiter(void *arg)
         atomic_fetch_add(&sleeps, 1);
         if (!park()) { // 3. sleep: a wake is now guaranteed
             if (atomic_load(&produced) != have) {
-                fprintf(stderr, "atomic_waker: lost wakeup: asleep %d s with events %u..%u "
-                                "pending\n",
+                fprintf(stderr,
+                        "atomic_waker: lost wakeup: asleep %d s with events %u..%u "
+                        "pending\n",
                         LOST_AFTER_S, have + 1, atomic_load(&produced));
                 exit(1);
             }
@@ -133,18 +135,9 @@ static void *waking(void *arg)
     return NULL;
 }
 
-static void stuck(int sig)
-{
-    (void)sig;
-    static const char msg[] = "atomic_waker: stuck: not done within the time limit\n";
-    (void)!write(2, msg, sizeof msg - 1);
-    _exit(2);
-}
-
 int main(void)
 {
-    signal(SIGALRM, stuck);
-    alarm(TIME_LIMIT_S);
+    cpu_threads_time_limit("atomic_waker", TIME_LIMIT_S);
     atomic_waker_init(&aw);
     pthread_t t[3];
     pthread_create(&t[0], NULL, waiter, NULL);
@@ -156,8 +149,9 @@ int main(void)
     long live = atomic_load(&live_clones);
     uint32_t delivered = atomic_waker_delivered(&aw), unheard = atomic_waker_unheard(&aw);
     if (live != 0 || delivered + unheard != EVENTS) {
-        fprintf(stderr, "atomic_waker: %ld waker clones neither dropped nor woken; "
-                        "%u delivered + %u unheard wakes of %u\n",
+        fprintf(stderr,
+                "atomic_waker: %ld waker clones neither dropped nor woken; "
+                "%u delivered + %u unheard wakes of %u\n",
                 live, delivered, unheard, EVENTS);
         return 1;
     }

@@ -20,6 +20,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include <string.h>
+#include <signal.h>
 
 #include "cpu.h"
 #include "panic.h"
@@ -94,4 +97,23 @@ void panic_at(const char *file, int line, const char *fmt, ...)
     fprintf(stderr, "\n");
     va_end(args);
     abort();
+}
+
+static const char *limited_program = "a stress program";
+
+// Only async-signal-safe calls here: write and _exit.
+static void stuck(int sig)
+{
+    (void)sig;
+    static const char msg[] = ": stuck: not done within the time limit\n";
+    (void)!write(2, limited_program, strlen(limited_program));
+    (void)!write(2, msg, sizeof msg - 1);
+    _exit(2);
+}
+
+void cpu_threads_time_limit(const char *program, unsigned seconds)
+{
+    limited_program = program;
+    signal(SIGALRM, stuck);
+    alarm(seconds);
 }

@@ -7,3 +7,8 @@
 // context that disabled interrupts, nor another handler), and with
 // cpu_in_interrupt() true.
 void cpu_threads_interrupt(void (*handler)(void *arg), void *arg);
+
+// A watchdog for a hang, not a speed test: if the program is still running
+// after `seconds`, it prints "PROGRAM: stuck: not done within the time limit"
+// and exits with status 2.
+void cpu_threads_time_limit(const char *program, unsigned seconds);

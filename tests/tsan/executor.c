@@ -24,9 +24,9 @@
 #include "cpu_threads.h"
 #include "executor.h"
 
-#define TASKS (EXECUTOR_MAX_TASKS - 1) // the table full, but for the finished task's slot
+#define TASKS            (EXECUTOR_MAX_TASKS - 1) // the table full, but for the finished task's slot
 #define WAKES_PER_THREAD 200000u
-#define TIME_LIMIT_S 50 // a watchdog for a hang, not a speed test: CI machines may be busy
+#define TIME_LIMIT_S     50 // a watchdog for a hang, not a speed test: CI machines may be busy
 
 static struct executor ex;
 static struct task_id ids[TASKS], stale_id;
@@ -90,14 +90,6 @@ static void *waking(void *arg)
     return NULL;
 }
 
-static void stuck(int sig)
-{
-    (void)sig;
-    static const char msg[] = "executor: stuck: not done within the time limit\n";
-    (void)!write(2, msg, sizeof msg - 1);
-    _exit(2);
-}
-
 static void spawn(int index, struct task_id *id)
 {
     struct counting_task t = {.index = index};
@@ -110,8 +102,7 @@ static void spawn(int index, struct task_id *id)
 
 int main(void)
 {
-    signal(SIGALRM, stuck);
-    alarm(TIME_LIMIT_S);
+    cpu_threads_time_limit("executor", TIME_LIMIT_S);
     executor_init(&ex);
     spawn(-1, &stale_id);
     executor_run_ready_tasks(&ex); // it finishes: its id is stale from now on
@@ -136,8 +127,9 @@ int main(void)
         if (!caught_up && ready_queue_is_empty(&ex.ready)) {
             for (int i = 0; i < TASKS; i++)
                 if (seen[i] != atomic_load(&issued[i]))
-                    fprintf(stderr, "executor: lost wakeup: task %d saw %u of %u wakes and is "
-                                    "not queued\n",
+                    fprintf(stderr,
+                            "executor: lost wakeup: task %d saw %u of %u wakes and is "
+                            "not queued\n",
                             i, seen[i], atomic_load(&issued[i]));
             return 1;
         }
@@ -156,8 +148,9 @@ int main(void)
     uint32_t stale = atomic_load(&stale_issued);
     if (ready_queue_overflows(&ex.ready) || stale_polls != 1 ||
         atomic_load(&ex.stale_wakes) != stale) {
-        fprintf(stderr, "executor: %u overflows; the finished task polled %u times; %u stale "
-                        "wakes counted of %u\n",
+        fprintf(stderr,
+                "executor: %u overflows; the finished task polled %u times; %u stale "
+                "wakes counted of %u\n",
                 ready_queue_overflows(&ex.ready), stale_polls, atomic_load(&ex.stale_wakes), stale);
         return 1;
     }

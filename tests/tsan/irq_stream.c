@@ -23,8 +23,8 @@
 #include "cpu_threads.h"
 #include "irq_stream.h"
 
-#define BYTES 300000u
-#define LOST_AFTER_S 5 // asleep this long with bytes in the ring: lost
+#define BYTES        300000u
+#define LOST_AFTER_S 5  // asleep this long with bytes in the ring: lost
 #define TIME_LIMIT_S 50 // a watchdog for a hang, not a speed test: CI machines may be busy
 
 static uint8_t buffer[16];
@@ -93,8 +93,9 @@ static void *task(void *arg)
         }
         sleeps++;
         if (!park() && !byte_ring_is_empty(&stream.ring)) {
-            fprintf(stderr, "irq_stream: lost wakeup: asleep %d s after byte %u with bytes "
-                            "in the ring\n",
+            fprintf(stderr,
+                    "irq_stream: lost wakeup: asleep %d s after byte %u with bytes "
+                    "in the ring\n",
                     LOST_AFTER_S, i);
             exit(1);
         }
@@ -125,18 +126,9 @@ static void *device(void *arg)
     return NULL;
 }
 
-static void stuck(int sig)
-{
-    (void)sig;
-    static const char msg[] = "irq_stream: stuck: not done within the time limit\n";
-    (void)!write(2, msg, sizeof msg - 1);
-    _exit(2);
-}
-
 int main(void)
 {
-    signal(SIGALRM, stuck);
-    alarm(TIME_LIMIT_S);
+    cpu_threads_time_limit("irq_stream", TIME_LIMIT_S);
     struct stream *keys = irq_stream_open(&stream);
     pthread_t t[2];
     pthread_create(&t[0], NULL, task, keys);

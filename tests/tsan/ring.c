@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 #include "byte_ring.h"
+#include "cpu_threads.h"
 
 #define BYTES 10000000u
-#define CAPACITY 1024 // small enough to be full and empty often, large enough to make progress under load
+#define CAPACITY                                                                                   \
+    1024 // small enough to be full and empty often, large enough to make progress under load
 #define TIME_LIMIT_S 50 // a watchdog for a hang, not a speed test: CI machines may be busy
 
 static struct byte_ring ring;
@@ -68,18 +70,9 @@ static void *consumer(void *arg)
     return NULL;
 }
 
-static void stuck(int sig)
-{
-    (void)sig;
-    static const char msg[] = "ring: stuck: not done within the time limit\n";
-    (void)!write(2, msg, sizeof msg - 1);
-    _exit(2);
-}
-
 int main(void)
 {
-    signal(SIGALRM, stuck);
-    alarm(TIME_LIMIT_S);
+    cpu_threads_time_limit("ring", TIME_LIMIT_S);
     byte_ring_init(&ring, storage, CAPACITY);
     // Start near the 32-bit wrap, so the run crosses it (the indices run
     // freely; see byte_ring.h). Before the threads start: init is not atomic.
@@ -93,7 +86,8 @@ int main(void)
     pthread_join(p, NULL);
     pthread_join(c, NULL);
     uint8_t extra;
-    if (sent != received || byte_ring_pop(&ring, &extra) || byte_ring_dropped(&ring) != full_waits) {
+    if (sent != received || byte_ring_pop(&ring, &extra) ||
+        byte_ring_dropped(&ring) != full_waits) {
         fprintf(stderr, "ring: checksum %016llx sent, %016llx received; dropped %u, full %llu\n",
                 (unsigned long long)sent, (unsigned long long)received, byte_ring_dropped(&ring),
                 (unsigned long long)full_waits);
