@@ -68,7 +68,7 @@ BENCH_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 # (small enough that objects would not save time). Each rule records which
 # chapter it was built from, for results.json.
 define bench_program
-$(BENCH_DIR)/bin/$(1): $(ROOT)/bench/$(1).c $(ROOT)/bench/harness.c $(ROOT)/bench/harness.h \
+$(BENCH_DIR)/bin/$(1): $(ROOT)/bench/$(1).c $(ROOT)/bench/harness.c $(ROOT)/bench/harness.h $(ROOT)/bench/yield_loop.h \
         $(addprefix $(call bench_chapter,$(1))/,$(BENCH_NEEDS_$(1))) \
         $(wildcard $(call bench_chapter,$(1))/*.h) $(BENCH_BASE) $(BENCH_BASE_HEADERS) \
         $(ROOT)/bench/bench.mk

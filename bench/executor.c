@@ -9,9 +9,8 @@
 #include "executor.h"
 #include "harness.h"
 #include "panic.h"
-#include "yield.h"
+#include "yield_loop.h"
 
-#define YIELDS 1000
 #define BATCH  (EXECUTOR_MAX_TASKS < 100 ? EXECUTOR_MAX_TASKS : 100)
 
 struct at_once {
@@ -49,25 +48,6 @@ static void run_spawn_run(uint64_t iterations)
         }
         BENCH_KEEP(run_until_idle());
     }
-}
-
-// async void yield_loop(void) { for (i = 0; i < YIELDS; i++) await yield_now(); }
-struct yield_loop {
-    struct future base;
-    int resume;
-    int i;
-    struct yield_now yield;
-};
-
-static enum poll yield_loop_poll(struct future *f, struct context *cx)
-{
-    struct yield_loop *self = CONTAINER_OF(f, struct yield_loop, base);
-    ASYNC_BEGIN(self->resume);
-    for (self->i = 0; self->i < YIELDS; self->i++) {
-        yield_now_init(&self->yield);
-        AWAIT(self->resume, &self->yield.base, cx);
-    }
-    ASYNC_END(self->resume);
 }
 
 static void run_yield(uint64_t iterations)
