@@ -26,16 +26,25 @@ static uint8_t serial_buffer[256];
 static struct irq_stream serial = IRQ_STREAM_INIT("serial", serial_buffer);
 
 // Interrupt context: hand the byte over and return. No decoding, no printing.
-static _Atomic uint64_t key_irq_tsc; // when the last key went down: make bench's latency
-static void keyboard_byte(uint8_t scancode)
+static void keyboard_byte(uint8_t scancode) { irq_stream_push(&keyboard, scancode); }
+static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
+// endregion: streams
+
+// Booted with `bench` (make bench), the handler also notes when each key went
+// down, for the task to report the key's latency.
+static _Atomic uint64_t key_irq_tsc;
+static void keyboard_byte_timed(uint8_t scancode)
 {
     if (!(scancode & 0x80)) // a make code: a key pressed
         katomic_store(&key_irq_tsc, cpu_rdtsc(), memory_order_relaxed);
-    irq_stream_push(&keyboard, scancode);
+    keyboard_byte(scancode);
 }
 static uint64_t last_key_irq_tsc(void) { return katomic_load(&key_irq_tsc, memory_order_relaxed); }
-static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
-// endregion: streams
+static bool bench_mode(void)
+{
+    char value[4];
+    return boot_cmdline_value("bench", value, sizeof value) != NULL;
+}
 
 // SIMPLE_EXECUTOR_SPAWN takes the size from the future variable itself.
 #define SPAWN(ex, fut)                                                                             \
@@ -47,7 +56,7 @@ static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
 void kmain(void)
 {
     kprintf("Chapter 03: interrupts feed async streams\n");
-    keyboard_set_hook(keyboard_byte);
+    keyboard_set_hook(bench_mode() ? keyboard_byte_timed : keyboard_byte);
     serial_set_receive_hook(serial_byte);
 
     struct simple_executor ex;
@@ -70,8 +79,7 @@ void kmain(void)
     struct keyboard_task keys;
     struct serial_echo echo;
     keyboard_task_init(&keys, &keyboard);
-    char bench[4];
-    if (boot_cmdline_value("bench", bench, sizeof bench))
+    if (bench_mode())
         keyboard_task_report_keys(&keys, last_key_irq_tsc); // `make bench` measures each key
     serial_echo_init(&echo, &serial);
     SPAWN(&ex, &keys);

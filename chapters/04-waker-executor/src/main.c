@@ -26,15 +26,25 @@ static struct irq_stream serial = IRQ_STREAM_INIT("serial", serial_buffer);
 
 // Interrupt context: hand the byte over and return. The push wakes the
 // task's waker, which now really queues the task.
-static _Atomic uint64_t key_irq_tsc; // when the last key went down: make bench's latency
-static void keyboard_byte(uint8_t scancode)
+static void keyboard_byte(uint8_t scancode) { irq_stream_push(&keyboard, scancode); }
+
+static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
+
+// Booted with `bench` (make bench), the handler also notes when each key went
+// down, for the task to report the key's latency.
+static _Atomic uint64_t key_irq_tsc;
+static void keyboard_byte_timed(uint8_t scancode)
 {
     if (!(scancode & 0x80)) // a make code: a key pressed
         katomic_store(&key_irq_tsc, cpu_rdtsc(), memory_order_relaxed);
-    irq_stream_push(&keyboard, scancode);
+    keyboard_byte(scancode);
 }
 static uint64_t last_key_irq_tsc(void) { return katomic_load(&key_irq_tsc, memory_order_relaxed); }
-static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
+static bool bench_mode(void)
+{
+    char value[4];
+    return boot_cmdline_value("bench", value, sizeof value) != NULL;
+}
 
 // region: spawn
 static void spawn_task(struct executor *ex, const struct future *f, size_t size)
@@ -75,7 +85,7 @@ static void show_executor(const struct key_event *ev, void *arg)
 void kmain(void)
 {
     kprintf("Chapter 04: an executor that polls only woken tasks\n");
-    keyboard_set_hook(keyboard_byte);
+    keyboard_set_hook(bench_mode() ? keyboard_byte_timed : keyboard_byte);
     serial_set_receive_hook(serial_byte);
 
     static struct executor ex; // 64 slots and a queue: too big for the stack's taste
@@ -100,8 +110,7 @@ void kmain(void)
     struct serial_echo echo;
     keyboard_task_init(&keys, &keyboard);
     keyboard_task_on_key(&keys, show_executor, &ex);
-    char bench[4];
-    if (boot_cmdline_value("bench", bench, sizeof bench))
+    if (bench_mode())
         keyboard_task_report_keys(&keys, last_key_irq_tsc); // `make bench` measures each key
     serial_echo_init(&echo, &serial);
     SPAWN(&ex, &keys);

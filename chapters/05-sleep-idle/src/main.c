@@ -31,15 +31,25 @@ static struct executor ex;
 static uint64_t tsc_per_ms; // measured at boot against the PIT
 
 // Interrupt context, all three: hand over and return.
-static _Atomic uint64_t key_irq_tsc; // when the last key went down: make bench's latency
-static void keyboard_byte(uint8_t scancode)
+static void keyboard_byte(uint8_t scancode) { irq_stream_push(&keyboard, scancode); }
+
+static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
+
+// Booted with `bench` (make bench), the handler also notes when each key went
+// down, for the task to report the key's latency.
+static _Atomic uint64_t key_irq_tsc;
+static void keyboard_byte_timed(uint8_t scancode)
 {
     if (!(scancode & 0x80)) // a make code: a key pressed
         katomic_store(&key_irq_tsc, cpu_rdtsc(), memory_order_relaxed);
-    irq_stream_push(&keyboard, scancode);
+    keyboard_byte(scancode);
 }
 static uint64_t last_key_irq_tsc(void) { return katomic_load(&key_irq_tsc, memory_order_relaxed); }
-static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
+static bool bench_mode(void)
+{
+    char value[4];
+    return boot_cmdline_value("bench", value, sizeof value) != NULL;
+}
 static void timer_tick(uint64_t ticks) { timer_list_expire(&timers, ticks); }
 
 static void spawn_task(const struct future *f, size_t size, void (*drop)(struct future *))
@@ -214,7 +224,7 @@ void kmain(void)
     tsc_per_ms = measure_tsc_per_ms();
     timer_list_init(&timers, pit_ticks, pit_hz());
     pit_set_hook(timer_tick);
-    keyboard_set_hook(keyboard_byte);
+    keyboard_set_hook(bench_mode() ? keyboard_byte_timed : keyboard_byte);
     serial_set_receive_hook(serial_byte);
     executor_init(&ex);
     fault_report_install(&ex);
@@ -239,8 +249,7 @@ void kmain(void)
     spawner = executor_spawner(&ex);
     struct keyboard_task keys;
     keyboard_task_init(&keys, &keyboard);
-    char bench[4];
-    if (boot_cmdline_value("bench", bench, sizeof bench))
+    if (bench_mode())
         keyboard_task_report_keys(&keys, last_key_irq_tsc); // `make bench` measures each key
     keyboard_task_on_key(&keys, on_key, &spawner);
     struct serial_echo echo;
