@@ -64,24 +64,25 @@ static void spawn_task(const struct future *f, size_t size, void (*drop)(struct 
 // The size comes from the future variable itself, as EXECUTOR_SPAWN's does.
 #define SPAWN(fut, drop) spawn_task(&(fut)->base, sizeof *(fut), drop)
 
-// How many TSC cycles a millisecond is: count them over 10 timer ticks,
-// sleeping race-free in between (cli; check; sti; hlt).
-static uint64_t measure_tsc_per_ms(void)
+// Sleep until the timer reaches `tick`: cli; check; sti+hlt, race-free.
+static void sleep_until_tick(uint64_t tick)
 {
-    uint64_t start_tick = pit_ticks() + 1;
     cpu_interrupts_disable();
-    while (pit_ticks() < start_tick) {
-        cpu_enable_and_halt();
-        cpu_interrupts_disable();
-    }
-    uint64_t start = cpu_rdtsc();
-    while (pit_ticks() < start_tick + 10) {
+    while (pit_ticks() < tick) {
         cpu_enable_and_halt();
         cpu_interrupts_disable();
     }
     cpu_interrupts_enable();
-    uint64_t cycles = cpu_rdtsc() - start;
-    return cycles * pit_hz() / 10 / 1000;
+}
+
+// How many TSC cycles a millisecond is: count them over 10 timer ticks.
+static uint64_t measure_tsc_per_ms(void)
+{
+    uint64_t start_tick = pit_ticks() + 1;
+    sleep_until_tick(start_tick); // start on a tick boundary
+    uint64_t start = cpu_rdtsc();
+    sleep_until_tick(start_tick + 10);
+    return (cpu_rdtsc() - start) * pit_hz() / 10 / 1000;
 }
 
 static unsigned long tsc_to_us(uint64_t cycles)
