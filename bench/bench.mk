@@ -109,17 +109,23 @@ bench-rust:
 	    --quiet --target-dir $(BENCH_RUST_TARGET)
 
 # Every chapter's kernel, for the QEMU figures (each chapter's own build decides
-# whether it is up to date).
+# whether it is up to date), and chapter 05's naive twin with its window
+# widened, for the lost-wakeup figure: both get the same key flood.
+BENCH_IDLE := $(patsubst %/Makefile,%,$(wildcard $(ROOT)/chapters/05-sleep-idle/Makefile))
+BENCH_FLOOD := $(if $(BENCH_IDLE),05-sleep-idle 05-sleep-idle-naive)
 bench-kernels:
 	@for c in $(patsubst %/src,%,$(BENCH_CHAPTERS)); do \
 	    $(MAKE) --no-print-directory -s -C $$c kernel || exit 1; done
+	$(if $(BENCH_IDLE),@$(MAKE) --no-print-directory -s -C $(BENCH_IDLE) IDLE=naive \
+	    IDLE_WINDOW=large kernel)
 
 BENCH_ARGS = --out $(BENCH_DIR) $(addprefix --c ,$(BENCH_BINS)) \
     $(if $(filter 1,$(RUST)),--rust $(BENCH_RUST_BIN) --rustc $(BENCH_RUSTC)) \
     $(if $(filter 1,$(QUICK)),--quick) $(if $(ONLY),--only '$(ONLY)') \
     $(if $(filter 1,$(COUNT)),--count) \
     $(if $(filter 1,$(UPDATE_BOOK)),--update-book $(ROOT)/book/data/bench-results.json) \
-    --cflags '$(BENCH_CFLAGS)' $(addprefix --kernel ,$(patsubst $(ROOT)/chapters/%/src,%,$(BENCH_CHAPTERS)))
+    --cflags '$(BENCH_CFLAGS)' $(addprefix --kernel ,$(patsubst $(ROOT)/chapters/%/src,%,$(BENCH_CHAPTERS))) \
+    $(addprefix --flood ,$(BENCH_FLOOD))
 
 bench:
 	@RUST=$(RUST) $(ROOT)/tools/deps.sh bench

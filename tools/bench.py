@@ -2,15 +2,17 @@
 """make bench's driver: run the figures, measure the kernels, report.
 
   bench.py run --out DIR [--c PROG]... [--rust PROG] [--kernel NN-name]...
-               [--quick] [--only SUBSTR] [--count] [--update-book FILE] [--cflags FLAGS]
+               [--flood NAME]... [--quick] [--only SUBSTR] [--count]
+               [--update-book FILE] [--cflags FLAGS]
       Runs every C and Rust figure program (bench/harness.h's protocol:
       `name<TAB>ns_per_op` on stdout, min and max on stderr) ROUNDS times,
       taking turns, and keeps the median of the rounds; boots every
       chapter's kernel to measure the host CPU QEMU uses while it idles, and
-      the per-key figures of the chapters that print them (see KEY FIGURES).
+      the per-key figures of the chapters that print them (see KEY FIGURES),
+      and floods the --flood kernels with keys (see LOST WAKEUPS).
       With --count, callgrind also counts instructions per operation.
       Prints one table, writes DIR/results.json and the charts DIR/*.svg.
-  bench.py markdown DATA (table|instructions|idle|machine|value KEY...)
+  bench.py markdown DATA (table|instructions|idle|keys|lost|machine|value KEY...)
       A piece of the book page, as markdown, from a results file (the book's
       filters/bench-data.lua calls this; the book never runs a benchmark).
   bench.py chart DATA OUTDIR
@@ -19,13 +21,24 @@
 KEY FIGURES (the hook for chapters 03-05). A kernel booted with `bench` on
 its command line that can take keys prints the line `bench: ready`; for
 every key it then prints one line `bench: key NAME=VALUE NAME=VALUE ...`
-(for example `bench: key polls=1 latency_insns=5210`: the polls of the
-keyboard task since the previous key, and the guest instructions from the
-IRQ handler's entry to the task seeing the byte). The boot runs under
-`-icount shift=0,sleep=off`, so instruction counts are the same every run.
-This script types KEY_COUNT keys through the QEMU monitor and keeps the
+(for example `bench: key polls=2 latency_tsc=861`: the polls of the keyboard
+task since the previous key, and the TSC cycles from the IRQ handler's entry
+to the task seeing the key). The boot runs under `-icount shift=0,sleep=off`,
+where QEMU's TSC counts guest instructions (one instruction is 2^0 ns of
+virtual time, and the TSC follows virtual time: a loop of 2,000,000
+instructions measured 2,000,004 TSC cycles with interrupts off), so
+latency_tsc is recorded as latency_insns. The kernel types its own keys,
+from the timer interrupt, so that every run meets the same keys at the same
+guest instructions; this script waits for KEY_COUNT of them and keeps the
 median, min and max of each NAME. A kernel that never prints `bench: ready`
 has no key figures: nothing is recorded for it, nothing is made up.
+
+LOST WAKEUPS (chapter 05). A kernel that has the test
+lost_wakeups_in_a_key_flood is booted with `test=` that test alone, under
+`-icount` again: the timer interrupt types a fixed flood of keys while the
+executor idles, and the test prints how many wakes from interrupts the
+executor slept through. make bench boots chapter 05's kernel and its naive
+twin (IDLE=naive IDLE_WINDOW=large), the same flood for both.
 """
 import argparse
 import datetime
@@ -34,7 +47,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -64,6 +76,8 @@ ROUNDS = 3  # runs of each figure program, taking turns with the other side (QUI
 IDLE_SECONDS, IDLE_SECONDS_QUICK = 10.0, 2.0
 KEY_COUNT, KEY_COUNT_QUICK = 20, 5
 BOOT_TIMEOUT = 5.0
+KEY_TIMEOUT = 60.0
+ICOUNT = ["-icount", "shift=0,sleep=off"]  # deterministic: a TSC cycle is an instruction
 FIGURE_LINE = re.compile(r"(\S+)\s+([0-9.]+) ns/op\s+\(min ([0-9.]+), max ([0-9.]+)")
 
 
@@ -269,28 +283,27 @@ def key_figures(chapter, keys):
     with open(kernel_image(chapter), "rb") as f:
         if b"bench: ready" not in f.read():
             return None
-    folder = tempfile.mkdtemp(prefix="bench-qemu-")
-    monitor_path = os.path.join(folder, "monitor")
-    command = ["-icount", "shift=0,sleep=off", "-monitor", "unix:%s,server,nowait" % monitor_path]
-    qemu = Qemu(kernel_image(chapter), "bench", command)
+    qemu = Qemu(kernel_image(chapter), "bench", ICOUNT)
     try:
         if not qemu.wait_for(lambda q: "bench: ready" in q.lines(), BOOT_TIMEOUT):
             return None
-        monitor = socket.socket(socket.AF_UNIX)
-        monitor.connect(monitor_path)
-        for i in range(keys):
-            monitor.sendall(b"sendkey a\n")
-            qemu.wait_for(lambda q: sum(1 for l in q.lines() if KEY_LINE.search(l)) > i, 2.0)
-        monitor.close()
+        # The kernel types the keys itself (every 4 ticks of its clock).
+        typed = qemu.wait_for(lambda q: sum(1 for l in q.lines() if KEY_LINE.search(l)) >= keys,
+                              KEY_TIMEOUT)
         values = {}
         for line in qemu.lines():
             m = KEY_LINE.search(line)
             for pair in (m.group(1).split() if m else []):
                 name, value = pair.split("=")
+                # Under ICOUNT the TSC counts instructions (the docstring).
+                name = "latency_insns" if name == "latency_tsc" else name
                 values.setdefault(name, []).append(int(value))
     finally:
         qemu.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+    if not typed:
+        fail("%s: %d of %d keys in %.0f s" % (chapter, len(values.get("polls", [])), keys,
+                                              KEY_TIMEOUT))
+    values = {name: v[:keys] for name, v in values.items()}
     figures = {name: {"median": statistics.median(v), "min": min(v), "max": max(v), "keys": len(v)}
                for name, v in values.items()}
     for name, f in sorted(figures.items()):
@@ -298,6 +311,35 @@ def key_figures(chapter, keys):
             name, chapter, f["median"], f["min"], f["max"], f["keys"]), file=sys.stderr)
     return figures
 # endregion: key_figures
+
+
+# region: lost_wakeups
+FLOOD_TEST = "lost_wakeups_in_a_key_flood"
+FLOOD_LINE = re.compile(r"(\d+) of (\d+) wakes from interrupts lost; keyboard task: "
+                        r"(\d+) scancodes in (\d+) polls")
+
+
+def lost_wakeups(kernel):
+    """The key flood of chapter 05's kernel test, booted alone under ICOUNT:
+    the wakes from interrupts the executor slept through, of all it had, and
+    the keyboard task's scancodes and polls. None for a kernel without it."""
+    with open(kernel_image(kernel), "rb") as f:
+        if FLOOD_TEST.encode() not in f.read():
+            return None
+    qemu = Qemu(kernel_image(kernel), "test=" + FLOOD_TEST, ICOUNT)
+    try:
+        qemu.wait_for(lambda q: q.proc.poll() is not None, 30.0)
+        m = next(filter(None, map(FLOOD_LINE.search, qemu.lines())), None)
+        passed = any(FLOOD_TEST + " ... ok" in line for line in qemu.lines())
+    finally:
+        qemu.stop()
+    if not m or not passed:
+        fail("%s: the %s test did not pass:\n%s" % (kernel, FLOOD_TEST, "\n".join(qemu.lines())))
+    lost, wakes, scancodes, polls = map(int, m.groups())
+    print("lost_wakeups %-20s %d of %d wakes from interrupts lost; %d scancodes in %d polls"
+          % (kernel, lost, wakes, scancodes, polls), file=sys.stderr)
+    return {"lost": lost, "irq_wakes": wakes, "scancodes": scancodes, "polls": polls}
+# endregion: lost_wakeups
 
 
 # ---- the machine -------------------------------------------------------------------
@@ -362,10 +404,24 @@ def print_table(results):
         print("QEMU, host CPU while the kernel idles (% of one core):")
         for chapter, f in sorted(idle.items()):
             print("  %-20s %s" % (chapter, "–" if f is None else "%.1f %%" % f["percent"]))
-    for chapter, figures in sorted(results["qemu"]["key"].items()):
-        for name, f in sorted(figures.items()):
-            print("  %-20s per key: %s median %s (min %s, max %s)" % (
-                chapter, name, f["median"], f["min"], f["max"]))
+    keys = results["qemu"]["key"]
+    if keys:
+        print()
+        print("QEMU, per key (%s; median, min-max of %d keys):" % (
+            " ".join(ICOUNT), next(iter(next(iter(keys.values())).values()))["keys"]))
+        names = sorted({n for figures in keys.values() for n in figures})
+        print("  %-20s %s" % ("", "".join("%24s" % n for n in names)))
+        for chapter, figures in sorted(keys.items()):
+            print("  %-20s %s" % (chapter, "".join("%24s" % (
+                "%g (%g-%g)" % (figures[n]["median"], figures[n]["min"], figures[n]["max"])
+                if n in figures else "–") for n in names)))
+    flood = results["qemu"].get("lost_wakeups") or {}
+    if flood:
+        print()
+        print("QEMU, a key flood while the executor idles (%s):" % " ".join(ICOUNT))
+        for kernel, f in sorted(flood.items()):
+            print("  %-20s %d of %d wakes from interrupts lost; %d scancodes in %d polls" % (
+                kernel, f["lost"], f["irq_wakes"], f["scancodes"], f["polls"]))
 
 
 def markdown(results, what, keys):
@@ -392,6 +448,21 @@ def markdown(results, what, keys):
         lines = ["| chapter | host CPU while idle |", "|:%s|%s:|" % ("-" * 30, "-" * 20)]
         for chapter, f in sorted(results["qemu"]["idle_cpu"].items()):
             lines.append("| %s | %s |" % (chapter, "–" if f is None else "%.1f %%" % f["percent"]))
+        return "\n".join(lines)
+    if what == "keys":
+        lines = ["| chapter | polls per key | interrupt to task (guest instructions) |",
+                 "|:%s|%s:|%s:|" % ("-" * 24, "-" * 24, "-" * 30)]
+        for chapter, f in sorted(results["qemu"]["key"].items()):
+            cells = ["%s (%s to %s)" % tuple(fmt(f[n][k], 0) for k in ("median", "min", "max"))
+                     if n in f else "–" for n in ("polls", "latency_insns")]
+            lines.append("| %s | %s | %s |" % (chapter, cells[0], cells[1]))
+        return "\n".join(lines)
+    if what == "lost":
+        lines = ["| kernel | wakes from interrupts lost | keyboard task: scancodes, polls |",
+                 "|:%s|%s:|%s:|" % ("-" * 24, "-" * 28, "-" * 30)]
+        for kernel, f in sorted((results["qemu"].get("lost_wakeups") or {}).items()):
+            lines.append("| %s | %d of %d | %d, %d |" % (kernel, f["lost"], f["irq_wakes"],
+                                                         f["scancodes"], f["polls"]))
         return "\n".join(lines)
     if what == "machine":
         m = results["machine"]
@@ -521,7 +592,7 @@ def command_run(args):
         counts = instructions(args.rust, rust) if args.count else {}
         for name, f in rust.items():
             f["instructions"] = counts.get(name)
-    qemu = {"idle_cpu": {}, "key": {}}
+    qemu = {"idle_cpu": {}, "key": {}, "lost_wakeups": {}}
     # ONLY=idle (or idle_cpu) picks these; ONLY=key the per-key figures.
     if not args.only or args.only in "idle_cpu":
         for chapter in args.kernel:
@@ -532,6 +603,11 @@ def command_run(args):
             figures = key_figures(chapter, KEY_COUNT_QUICK if args.quick else KEY_COUNT)
             if figures:
                 qemu["key"][chapter] = figures
+    if not args.only or args.only in "lost_wakeups":
+        for kernel in args.flood:
+            figures = lost_wakeups(kernel)
+            if figures:
+                qemu["lost_wakeups"][kernel] = figures
     results = {"machine": machine(args.cflags, args.rust and args.rustc), "quick": args.quick,
                "only": args.only, "c": c, "rust": rust, "pairs": pair_figures(c, rust),
                "qemu": qemu}
@@ -570,6 +646,8 @@ def main():
     run.add_argument("--rust", help="the Rust figure program")
     run.add_argument("--rustc", default="rustc", help="the rustc that built it")
     run.add_argument("--kernel", action="append", default=[], help="a chapter, NN-name")
+    run.add_argument("--flood", action="append", default=[],
+                     help="a kernel (build/NAME/) to flood with keys: NN-name or its naive twin")
     run.add_argument("--quick", action="store_true")
     run.add_argument("--count", action="store_true",
                      help="also count instructions per operation with callgrind")
@@ -578,7 +656,8 @@ def main():
     run.add_argument("--cflags", default="")
     md = sub.add_parser("markdown")
     md.add_argument("data")
-    md.add_argument("what", choices=["table", "instructions", "idle", "machine", "value"])
+    md.add_argument("what", choices=["table", "instructions", "idle", "keys", "lost", "machine",
+                                         "value"])
     md.add_argument("keys", nargs="*")
     chart = sub.add_parser("chart")
     chart.add_argument("data")
