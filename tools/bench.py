@@ -593,7 +593,7 @@ def command_run(args):
         for name, f in rust.items():
             f["instructions"] = counts.get(name)
     qemu = {"idle_cpu": {}, "key": {}, "lost_wakeups": {}}
-    # ONLY=idle (or idle_cpu) picks these; ONLY=key the per-key figures.
+    # ONLY=idle (or idle_cpu) picks these; ONLY=key the per-key figures; ONLY=lost the flood.
     if not args.only or args.only in "idle_cpu":
         for chapter in args.kernel:
             qemu["idle_cpu"][chapter] = idle_cpu(
