@@ -477,7 +477,9 @@ def markdown(results, what, keys):
             if not isinstance(value, dict) or key not in value:
                 fail("no %s in the results" % "/".join(keys))
             value = value[key]
-        return "%g" % value if isinstance(value, float) else str(value)
+        if isinstance(value, float):  # one decimal at most, as the tables show them
+            return "%d" % value if value == int(value) else "%.1f" % value
+        return str(value)
     fail("markdown: unknown piece %r" % what)
 
 
