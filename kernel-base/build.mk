@@ -44,7 +44,7 @@ BASE_PORTABLE := $(addprefix $(KERNEL_BASE)/,lib/kformat.c lib/heap.c lib/irq.c 
     lib/scancode.c lib/scancode_keys.c)
 BASE_KERNEL := $(addprefix $(KERNEL_BASE)/kernel/,boot.S isr.S start.c boot_info.c gdt.c \
     interrupts.c pic.c pit.c keyboard.c serial.c vga.c console.c mem.c panic.c ktest.c string.c \
-    ksyms.c)
+    bench_keys.c ksyms.c)
 BASE_HOST := $(addprefix $(KERNEL_BASE)/host/,simcpu.c mem.c console.c panic.c testing.c)
 
 # Objects mirror their source paths: kernel-base's under base/, ours under obj/.

@@ -201,7 +201,9 @@ class Qemu:
             self.output += chunk
 
     def lines(self):
-        return self.output.decode("utf-8", "replace").replace("\r", "").split("\n")
+        """The lines printed so far, each whole: one still being printed is
+        left out (a key line cut short would count with its figures missing)."""
+        return self.output.decode("utf-8", "replace").replace("\r", "").split("\n")[:-1]
 
     def wait_for(self, predicate, timeout):
         deadline = time.monotonic() + timeout
@@ -287,7 +289,7 @@ def key_figures(chapter, keys):
     try:
         if not qemu.wait_for(lambda q: "bench: ready" in q.lines(), BOOT_TIMEOUT):
             return None
-        # The kernel types the keys itself (every 4 ticks of its clock).
+        # The kernel types the keys itself (kernel-base's bench_keys.c).
         typed = qemu.wait_for(lambda q: sum(1 for l in q.lines() if KEY_LINE.search(l)) >= keys,
                               KEY_TIMEOUT)
         values = {}
@@ -407,8 +409,8 @@ def print_table(results):
     keys = results["qemu"]["key"]
     if keys:
         print()
-        print("QEMU, per key (%s; median, min-max of %d keys):" % (
-            " ".join(ICOUNT), next(iter(next(iter(keys.values())).values()))["keys"]))
+        count = max(f["keys"] for figures in keys.values() for f in figures.values())
+        print("QEMU, per key (%s; median, min-max of %d keys):" % (" ".join(ICOUNT), count))
         names = sorted({n for figures in keys.values() for n in figures})
         print("  %-20s %s" % ("", "".join("%24s" % n for n in names)))
         for chapter, figures in sorted(keys.items()):

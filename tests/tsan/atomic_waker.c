@@ -12,11 +12,9 @@
 // tsan-requires: {chapter}/src/future.h
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "atomic_waker.h"
 #include "cpu_threads.h"

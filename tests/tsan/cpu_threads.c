@@ -17,12 +17,12 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <string.h>
-#include <signal.h>
+#include <unistd.h>
 
 #include "cpu.h"
 #include "panic.h"

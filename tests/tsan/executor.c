@@ -15,11 +15,9 @@
 // tsan-requires: {chapter}/src/executor.h {chapter}/src/ready_queue.h
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "cpu_threads.h"
 #include "executor.h"

@@ -9,10 +9,8 @@
 // tsan-include: {chapter}/src kernel-base/include
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "byte_ring.h"
 #include "cpu_threads.h"

@@ -1,10 +1,8 @@
 // Chapter 04's kernel: the same tasks as chapter 03, on an executor that
 // polls a task only after its waker was woken. The keyboard task is now
 // polled once per scancode; the CPU still spins, checking an empty queue.
+#include "bench_keys.h"
 #include "boot.h"
-#include "katomic.h"
-#include "cpu.h"
-#include "boot_info.h"
 #include "example.h"
 #include "executor.h"
 #include "fault_report.h"
@@ -13,7 +11,6 @@
 #include "keyboard_task.h"
 #include "kprintf.h"
 #include "panic.h"
-#include "pit.h"
 #include "serial.h"
 #include "serial_echo.h"
 #include "yield.h"
@@ -30,43 +27,6 @@ static struct irq_stream serial = IRQ_STREAM_INIT("serial", serial_buffer);
 static void keyboard_byte(uint8_t scancode) { irq_stream_push(&keyboard, scancode); }
 
 static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
-
-// Booted with `bench` (make bench), the handler also notes when each key went
-// down, for the task to report the key's latency.
-static _Atomic uint64_t key_irq_tsc;
-static void keyboard_byte_timed(uint8_t scancode)
-{
-    if (!(scancode & 0x80)) // a make code: a key pressed
-        katomic_store(&key_irq_tsc, cpu_rdtsc(), memory_order_relaxed);
-    keyboard_byte(scancode);
-}
-static uint64_t last_key_irq_tsc(void) { return katomic_load(&key_irq_tsc, memory_order_relaxed); }
-static bool bench_mode(void)
-{
-    char value[4];
-    return boot_cmdline_value("bench", value, sizeof value) != NULL;
-}
-
-// And the kernel types the keys itself, from the timer interrupt: `a` down
-// every BENCH_KEY_TICKS ticks, up halfway between. Keys typed at ticks of the
-// guest's clock come at the same guest instruction in every run under make
-// bench's -icount, so each run measures the same keys. (keyboard_inject waits
-// for the i8042 to take the byte: QEMU takes it at once, so it never spins.)
-#define BENCH_KEY_TICKS 4
-static void bench_tick(uint64_t ticks)
-{
-    if (ticks % BENCH_KEY_TICKS == 0)
-        keyboard_inject(0x1E); // a pressed
-    else if (ticks % BENCH_KEY_TICKS == BENCH_KEY_TICKS / 2)
-        keyboard_inject(0x9E); // a released
-}
-
-// Before the keyboard task is spawned (spawning copies it).
-static void bench_start(struct keyboard_task *keys)
-{
-    keyboard_task_report_keys(keys, last_key_irq_tsc);
-    pit_set_hook(bench_tick);
-}
 
 // region: spawn
 static void spawn_task(struct executor *ex, const struct future *f, size_t size)
@@ -107,7 +67,7 @@ static void show_executor(const struct key_event *ev, void *arg)
 void kmain(void)
 {
     kprintf("Chapter 04: an executor that polls only woken tasks\n");
-    keyboard_set_hook(bench_mode() ? keyboard_byte_timed : keyboard_byte);
+    keyboard_set_hook(bench_keys_booted() ? bench_keys_timed(keyboard_byte) : keyboard_byte);
     serial_set_receive_hook(serial_byte);
 
     static struct executor ex; // 64 slots and a queue: too big for the stack's taste
@@ -132,8 +92,10 @@ void kmain(void)
     struct serial_echo echo;
     keyboard_task_init(&keys, &keyboard);
     keyboard_task_on_key(&keys, show_executor, &ex);
-    if (bench_mode())
-        bench_start(&keys); // `make bench` types keys and measures each
+    if (bench_keys_booted()) { // `make bench`: the kernel types keys, the task times each
+        keyboard_task_report_keys(&keys, bench_keys_last_press);
+        bench_keys_start(NULL);
+    }
     serial_echo_init(&echo, &serial);
     SPAWN(&ex, &keys);
     SPAWN(&ex, &echo);

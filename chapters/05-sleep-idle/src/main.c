@@ -3,9 +3,8 @@
 // share of time the CPU spent halted; every key spawns a short task; F2 and
 // F3 start a task that computes for 200 ms, at once or in slices.
 #include "async.h"
+#include "bench_keys.h"
 #include "boot.h"
-#include "katomic.h"
-#include "boot_info.h"
 #include "cpu.h"
 #include "example.h"
 #include "executor.h"
@@ -32,48 +31,8 @@ static uint64_t tsc_per_ms; // measured at boot against the PIT
 
 // Interrupt context, all three: hand over and return.
 static void keyboard_byte(uint8_t scancode) { irq_stream_push(&keyboard, scancode); }
-
 static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
-
 static void timer_tick(uint64_t ticks) { timer_list_expire(&timers, ticks); }
-
-// Booted with `bench` (make bench), the handler also notes when each key went
-// down, for the task to report the key's latency.
-static _Atomic uint64_t key_irq_tsc;
-static void keyboard_byte_timed(uint8_t scancode)
-{
-    if (!(scancode & 0x80)) // a make code: a key pressed
-        katomic_store(&key_irq_tsc, cpu_rdtsc(), memory_order_relaxed);
-    keyboard_byte(scancode);
-}
-static uint64_t last_key_irq_tsc(void) { return katomic_load(&key_irq_tsc, memory_order_relaxed); }
-static bool bench_mode(void)
-{
-    char value[4];
-    return boot_cmdline_value("bench", value, sizeof value) != NULL;
-}
-
-// And the kernel types the keys itself, from the timer interrupt: `a` down
-// every BENCH_KEY_TICKS ticks, up halfway between. Keys typed at ticks of the
-// guest's clock come at the same guest instruction in every run under make
-// bench's -icount, so each run measures the same keys. (keyboard_inject waits
-// for the i8042 to take the byte: QEMU takes it at once, so it never spins.)
-#define BENCH_KEY_TICKS 4
-static void bench_tick(uint64_t ticks)
-{
-    timer_tick(ticks); // the timers expire as they always do
-    if (ticks % BENCH_KEY_TICKS == 0)
-        keyboard_inject(0x1E); // a pressed
-    else if (ticks % BENCH_KEY_TICKS == BENCH_KEY_TICKS / 2)
-        keyboard_inject(0x9E); // a released
-}
-
-// Before the keyboard task is spawned (spawning copies it).
-static void bench_start(struct keyboard_task *keys)
-{
-    keyboard_task_report_keys(keys, last_key_irq_tsc);
-    pit_set_hook(bench_tick);
-}
 
 static void spawn_task(const struct future *f, size_t size, void (*drop)(struct future *))
 {
@@ -248,7 +207,7 @@ void kmain(void)
     tsc_per_ms = measure_tsc_per_ms();
     timer_list_init(&timers, pit_ticks, pit_hz());
     pit_set_hook(timer_tick);
-    keyboard_set_hook(bench_mode() ? keyboard_byte_timed : keyboard_byte);
+    keyboard_set_hook(bench_keys_booted() ? bench_keys_timed(keyboard_byte) : keyboard_byte);
     serial_set_receive_hook(serial_byte);
     executor_init(&ex);
     fault_report_install(&ex);
@@ -273,8 +232,10 @@ void kmain(void)
     spawner = executor_spawner(&ex);
     struct keyboard_task keys;
     keyboard_task_init(&keys, &keyboard);
-    if (bench_mode())
-        bench_start(&keys); // `make bench` types keys and measures each
+    if (bench_keys_booted()) { // `make bench`: the kernel types keys, the task times each
+        keyboard_task_report_keys(&keys, bench_keys_last_press);
+        bench_keys_start(timer_tick);
+    }
     keyboard_task_on_key(&keys, on_key, &spawner);
     struct serial_echo echo;
     serial_echo_init(&echo, &serial);

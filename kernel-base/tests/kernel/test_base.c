@@ -2,6 +2,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "bench_keys.h"
 #include "boot.h"
 #include "console.h"
 #include "demo.h"
@@ -198,6 +199,46 @@ KTEST(keyboard_bytes_arrive_in_order_through_irq1)
     KTEST_ASSERT_EQ(interrupts_count(IRQ_BASE + IRQ_KEYBOARD), irqs + sizeof bytes);
 }
 
+// make bench's typist: `a` down at every BENCH_KEYS_TICKS-th tick and up
+// halfway between, each press timed, and the kernel's own tick hook kept.
+static _Atomic unsigned bench_presses, bench_releases, bench_chained_ticks;
+static _Atomic uint64_t bench_press_tick;
+static void count_bench_key(uint8_t byte)
+{
+    if (byte == 0x1E) {
+        atomic_store(&bench_press_tick, pit_ticks());
+        atomic_fetch_add(&bench_presses, 1);
+    } else if (byte == 0x9E) {
+        atomic_fetch_add(&bench_releases, 1);
+    }
+}
+static void count_tick(uint64_t ticks)
+{
+    (void)ticks;
+    atomic_fetch_add(&bench_chained_ticks, 1);
+}
+static bool two_presses(void *arg)
+{
+    (void)arg;
+    return atomic_load(&bench_presses) >= 2;
+}
+
+KTEST(bench_keys_types_a_key_every_few_ticks_and_times_each_press)
+{
+    keyboard_hook old_key = keyboard_set_hook(bench_keys_timed(count_bench_key));
+    pit_hook old_tick = pit_set_hook(NULL);
+    uint64_t before = bench_keys_last_press();
+    bench_keys_start(count_tick);
+    bool typed = ktest_wait_until(two_presses, NULL, 3 * BENCH_KEYS_TICKS);
+    pit_set_hook(old_tick);
+    keyboard_set_hook(old_key);
+    KTEST_ASSERT(typed);
+    KTEST_ASSERT(atomic_load(&bench_releases) >= 1);
+    KTEST_ASSERT_EQ(atomic_load(&bench_press_tick) % BENCH_KEYS_TICKS, 0);
+    KTEST_ASSERT(bench_keys_last_press() > before);
+    KTEST_ASSERT(atomic_load(&bench_chained_ticks) >= BENCH_KEYS_TICKS);
+}
+
 static void allocating_hook(uint8_t byte)
 {
     (void)byte;
@@ -256,7 +297,7 @@ KTEST(status_line_stays_put_while_text_scrolls)
     KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 1, 40), ' ');
     KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 2, 0), 's');
     KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 2, 1), 'e');
-    KTEST_ASSERT_EQ(vga_cursor_row(), VGA_ROWS - 3); // text stops above them
+    KTEST_ASSERT_EQ(vga_cursor_row(), VGA_ROWS - 3);  // text stops above them
     KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 4, 5), '4'); // "line 49" just above the cursor
     KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 4, 6), '9');
     console_status(0, NULL);
