@@ -44,7 +44,7 @@ help:
 	@echo "  make grade-all SUBMISSIONS=dir CH=NN   (instructors) grade every submission in dir"
 	@echo "  make bench [QUICK=1] [RUST=0] [ONLY=name]   C vs Rust timings, QEMU idle CPU (bench/bench.mk)"
 	@echo "  make fuzz [FUZZ_S=60]  run each libFuzzer harness (tests/fuzz/) FUZZ_S seconds"
-	@echo "  make soak [N=50]       every program's QEMU tests N times; flakes with serial logs"
+	@echo "  make soak [N=50] [LOAD=2]   every QEMU test N times (beside LOAD busy processes)"
 	@echo "  make test-mutants      plant the bugs of tests/mutants.txt; their tests must catch each"
 	@echo "  make test-tsan         thread stress programs under ThreadSanitizer (tests/tsan/)"
 	@echo "  make test-fuzz         each fuzz harness for a few seconds"

@@ -3,7 +3,8 @@
 #
 #   make fuzz [FUZZ_S=60]     every libFuzzer harness in tests/fuzz/ for FUZZ_S seconds each
 #   make test-fuzz            each harness for a few seconds (for make test)
-#   make soak [N=50]          every program's QEMU tests N times; each flake with its serial log
+#   make soak [N=50] [LOAD=2] every program's QEMU tests N times (beside LOAD busy
+#                             processes); each flake with its serial log
 #   make test-mutants         plant each bug of tests/mutants.txt in a copy; its tests must fail
 #   make test-tsan            the thread stress programs of tests/tsan/ under ThreadSanitizer
 #   make test-points          per protocol: interrupt points walked, landed, wakeups lost
@@ -12,6 +13,7 @@ PYTHON ?= python3
 FUZZ_S ?= 60
 FUZZ_TEST_S ?= 3
 N ?= 50
+LOAD ?= 0
 
 .PHONY: fuzz test-fuzz soak test-mutants test-tsan test-points
 
@@ -26,7 +28,7 @@ test-fuzz:
 
 soak:
 	@$(ROOT)/tools/deps.sh run
-	@$(PYTHON) $(ROOT)/tools/soak.py --runs $(N)
+	@$(PYTHON) $(ROOT)/tools/soak.py --runs $(N) --load $(LOAD)
 
 # MUTANTS=name,name runs only those.
 test-mutants:

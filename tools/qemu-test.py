@@ -2,7 +2,8 @@
 """Run a kernel's QEMU tests and report each one.
 
 1. Boot with `test`: the kernel runs every KTEST and prints `NAME ... ok`.
-2. Boot once per KTEST_PANICS test with `test=NAME` (a panic ends a boot).
+2. Boot once per KTEST_PANICS test with `test=NAME` (a panic ends a boot),
+   and once per KTEST_ICOUNT test, under -icount (ICOUNT below).
 3. With --golden FILE, boot normally and compare the serial output, line by
    line from the first, with FILE (a line `re: PATTERN` is a regular
    expression the output line must match in full; a line `send: TEXT` is
@@ -25,18 +26,23 @@ EXIT_SUCCESS = (0x10 << 1) | 1  # KTEST_EXIT_SUCCESS through isa-debug-exit
 EXIT_FAILURE = (0x11 << 1) | 1
 
 
-def qemu_command(kernel, append):
+# Guest time follows the instructions executed (one nanosecond each), and
+# idle time is skipped: a run is the same whatever the host's speed or load.
+ICOUNT = ["-icount", "shift=0,sleep=off"]
+
+
+def qemu_command(kernel, append, icount=False):
     return ["qemu-system-x86_64", "-kernel", kernel, "-append", append,
             "-serial", "stdio", "-display", "none", "-monitor", "none",
             "-no-reboot", "-nic", "none", "-m", "128M",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + (ICOUNT if icount else [])
 
 
-def boot(kernel, append, timeout, log_path, stop_when=None, feed=None):
+def boot(kernel, append, timeout, log_path, stop_when=None, feed=None, icount=False):
     """Boot once; return (exit code or None on timeout, output lines).
     stop_when(lines) -> True stops QEMU early (for kernels that never exit).
     feed(lines) -> bytes to type into the serial port now, or None."""
-    proc = subprocess.Popen(qemu_command(kernel, append), stdout=subprocess.PIPE,
+    proc = subprocess.Popen(qemu_command(kernel, append, icount), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT,
                             stdin=subprocess.PIPE if feed else subprocess.DEVNULL)
     os.set_blocking(proc.stdout.fileno(), False)
@@ -104,19 +110,19 @@ def describe_exit(code, timeout):
 def run_ktests(args, report, logs):
     log = os.path.join(logs, "ktest.log")
     code, lines = boot(args.kernel, "test", args.timeout, log)
-    panic_tests = []
+    alone = {"panic": [], "icount": []}  # the tests that get a boot of their own
     for line in lines:
         m = re.fullmatch(r"(\w+) \.\.\. ok", line)
         if m:
             report.ok(m.group(1))
-        m = re.match(r"ktest: panic tests:(.*)", line)
+        m = re.match(r"ktest: (panic|icount) tests:(.*)", line)
         if m:
-            panic_tests = m.group(1).split()
+            alone[m.group(1)] = m.group(2).split()
     if code != EXIT_SUCCESS:
         started = [l for l in lines if " ... " in l and not l.endswith(" ok")]
         test = started[-1].split(" ... ")[0] if started else "ktest run"
         report.fail(test, describe_exit(code, args.timeout), log, lines)
-    return panic_tests
+    return alone
 
 
 def run_panic_test(args, report, logs, test):
@@ -128,12 +134,12 @@ def run_panic_test(args, report, logs, test):
         report.fail(test, describe_exit(code, args.timeout), log, lines)
 
 
-def run_one_ktest(args, report, logs, test):
+def run_one_ktest(args, report, logs, test, icount):
     """Boot with test=NAME: one KTEST (that returns) alone."""
     log = os.path.join(logs, f"{test}.log")
-    code, lines = boot(args.kernel, f"test={test}", args.timeout, log)
+    code, lines = boot(args.kernel, f"test={test}", args.timeout, log, icount=icount)
     if code == EXIT_SUCCESS and f"{test} ... ok" in lines:
-        report.ok(test)
+        report.ok(test, " (under -icount)" if icount else "")
     else:
         report.fail(test, describe_exit(code, args.timeout), log, lines)
 
@@ -182,8 +188,10 @@ def run_golden(args, report, logs):
                 return True
         return len(lines) >= len(expected)
 
+    # Under -icount: a golden line may quote a count that depends on time
+    # (chapter 02's polls per tick), and must read the same on every host.
     code, lines = boot(args.kernel, "", args.timeout, log, stop_when=done,
-                       feed=feed if sends else None)
+                       feed=feed if sends else None, icount=True)
     if mismatch:
         i, line = mismatch[0]
         report.fail("golden output", f"line {i + 1}: expected {expected[i]!r}, got {line!r}",
@@ -214,16 +222,21 @@ def main():
     parser.add_argument("--no-ktests", action="store_true", help="only the golden test")
     parser.add_argument("--ktest", action="append", default=[],
                         help="boot with test=NAME and run only that KTEST (repeatable)")
+    parser.add_argument("--icount", action="store_true",
+                        help="boot the --ktest tests under -icount (for KTEST_ICOUNT tests)")
     args = parser.parse_args()
 
     logs = os.path.join(os.path.dirname(os.path.abspath(args.kernel)), "qemu-test")
     os.makedirs(logs, exist_ok=True)
     report = Report(args.name)
     for test in args.ktest:
-        run_one_ktest(args, report, logs, test)
+        run_one_ktest(args, report, logs, test, args.icount)
     if not args.no_ktests and not args.ktest:
-        for test in run_ktests(args, report, logs):
+        alone = run_ktests(args, report, logs)
+        for test in alone["panic"]:
             run_panic_test(args, report, logs, test)
+        for test in alone["icount"]:
+            run_one_ktest(args, report, logs, test, icount=True)
     if args.golden:
         run_golden(args, report, logs)
     print(f"{report.passed} passed, {report.failed} failed")

@@ -15,6 +15,10 @@ output and its serial logs (tools/qemu-test.py writes them to
 build/NAME/qemu-test/) are copied to build/soak/failures/NAME/run-K/ before
 the next run overwrites them. Ends with runs and failures per program; exits
 1 on any failure. A failure is never retried.
+
+--load N starts N busy processes (each a loop that never sleeps) for the
+whole soak, so QEMU competes for the cores as on a loaded CI machine: a test
+whose verdict depends on the host's speed shows up here.
 """
 import argparse
 import glob
@@ -24,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 GENERATED = shutil.ignore_patterns("build", "workspace", ".git", "__pycache__")
@@ -92,6 +97,18 @@ def report_failure(program, run, code, output, dest):
     print(f"    all of it: {os.path.relpath(dest, ROOT)}/")
 
 
+@contextmanager
+def busy_processes(n):
+    """n processes that spin until the soak ends, competing for the cores."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", "--runs", type=int, default=50)
@@ -99,8 +116,14 @@ def main():
     parser.add_argument("--only", help="only programs whose folder name starts with this")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per make test-qemu")
     parser.add_argument("--out", default=os.path.join(ROOT, "build", "soak"))
+    parser.add_argument("--load", type=int, default=0, help="busy processes beside the soak")
     args = parser.parse_args()
+    with busy_processes(args.load):
+        return soak(args)
 
+
+def soak(args):
+    started = time.monotonic()
     shutil.rmtree(os.path.join(args.out, "failures"), ignore_errors=True)
     if args.in_place:
         tree = ROOT
@@ -110,7 +133,8 @@ def main():
         shutil.copytree(ROOT, tree, ignore=GENERATED)
     progs = [p for p in programs(tree)
              if not args.only or os.path.basename(p).startswith(args.only)]
-    print(f"soak: {args.runs} runs of {' '.join(progs)} in {os.path.relpath(tree, ROOT) or '.'}")
+    print(f"soak: {args.runs} runs of {' '.join(progs)} in {os.path.relpath(tree, ROOT) or '.'}"
+          f", {args.load} busy processes beside it")
 
     # Build once up front: a program that does not build is reported as such,
     # not as fifty flakes.
@@ -147,6 +171,9 @@ def main():
               f"{seconds[program] / args.runs:6.2f}  {runs}")
     for program in broken:
         print(f"{program:{width}} {0:5d} {'-':>9} {'-':>6}  does not build")
+    minutes = (time.monotonic() - started) / 60
+    print(f"soak: {sum(map(len, failures.values()))} flakes in {args.runs} runs of "
+          f"{len(runnable)} programs, load {args.load}, {minutes:.1f} minutes")
     if any(failures.values()):
         print(f"failing runs' output and serial logs: "
               f"{os.path.relpath(os.path.join(args.out, 'failures'), ROOT)}/")

@@ -4,20 +4,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static uint64_t seed, state;
+
+// Pinned: every run draws the same numbers, so a verdict never depends on a
+// coin flip. TEST_SEED=n explores other inputs by hand.
+#define TEST_DEFAULT_SEED 0x9E3779B97F4A7C15u
 
 uint64_t test_seed(void)
 {
     if (!seed) {
         const char *env = getenv("TEST_SEED");
-        seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) ^ (uint64_t)clock() << 32;
+        seed = env ? strtoull(env, NULL, 0) : TEST_DEFAULT_SEED;
         if (!seed)
             seed = 1;
         state = seed;
-        fprintf(stderr, "test seed: %llu (rerun with TEST_SEED=%llu)\n", (unsigned long long)seed,
-                (unsigned long long)seed);
+        if (env)
+            fprintf(stderr, "test seed: %llu (from TEST_SEED)\n", (unsigned long long)seed);
     }
     return seed;
 }

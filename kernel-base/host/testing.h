@@ -1,7 +1,8 @@
-// Helpers for host tests: a seeded random source so graded tests use varied
-// inputs that a hard-coded answer cannot match, yet any failure can be
-// replayed. The seed comes from TEST_SEED if set, else from the clock, and is
-// printed to stderr, so a failing run can be repeated with TEST_SEED=n.
+// Helpers for host tests: a seeded random source for inputs too many to list
+// (thousands of numbers to format, a long heap workload). The seed is pinned,
+// so every run tests the same inputs and a verdict never depends on a coin
+// flip; TEST_SEED=n draws other ones. A test that picks one case out of a few
+// runs them all instead.
 #pragma once
 
 #include <setjmp.h>

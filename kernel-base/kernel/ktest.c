@@ -130,6 +130,17 @@ static void run_one(const struct ktest *t)
     kprintf("ok\n");
 }
 
+// The tests that need a boot of their own: those that panic, or those that
+// need -icount. The driver (tools/qemu-test.py) reads this line.
+static void list_tests(const char *kind, bool panics)
+{
+    kprintf("ktest: %s tests:", kind);
+    for (size_t i = 0; i < ktest_count(); i++)
+        if (panics ? __start_ktests[i].expected_panic != NULL : __start_ktests[i].icount)
+            kprintf(" %s", __start_ktests[i].name);
+    kprintf("\n");
+}
+
 void ktest_main(const char *name)
 {
     unsigned passed = 0;
@@ -143,13 +154,10 @@ void ktest_main(const char *name)
         kprintf("ktest: no test named \"%s\"\n", name);
         ktest_qemu_exit(KTEST_EXIT_FAILURE);
     }
-    kprintf("ktest: panic tests:");
+    list_tests("panic", true);
+    list_tests("icount", false);
     for (size_t i = 0; i < ktest_count(); i++)
-        if (__start_ktests[i].expected_panic)
-            kprintf(" %s", __start_ktests[i].name);
-    kprintf("\n");
-    for (size_t i = 0; i < ktest_count(); i++)
-        if (!__start_ktests[i].expected_panic) {
+        if (!__start_ktests[i].expected_panic && !__start_ktests[i].icount) {
             run_one(&__start_ktests[i]);
             passed++;
         }

@@ -5,10 +5,16 @@
 //
 //   KTEST(heap_reuse) { ... KTEST_ASSERT(p == q); }
 //   KTEST_PANICS(null_deref, "Page Fault") { *(volatile int *)0 = 1; }
+//   KTEST_ICOUNT(keys_wake_at_once) { ... }
 //
 // A KTEST_PANICS test passes only if it panics with a message containing the
 // given text. Such a test cannot return to the runner, so `test` only lists
 // them (the line "ktest: panic tests: a b") and the driver boots each alone.
+// A KTEST_ICOUNT test's verdict depends on timing (ticks against the work
+// done between them): `test` lists it too ("ktest: icount tests: ...") and
+// the driver boots it alone under QEMU's -icount shift=0,sleep=off, where
+// guest time follows the instructions executed, so the host's speed cannot
+// change the outcome.
 #pragma once
 
 #include <stdbool.h>
@@ -20,20 +26,22 @@ struct ktest {
     const char *name;
     void (*run)(void);
     const char *expected_panic; // NULL for a test that must return
+    bool icount;                // needs a deterministic clock (KTEST_ICOUNT)
 };
 
 #define KTEST_EXIT_SUCCESS 0x10 // QEMU exits with (0x10 << 1) | 1 = 33
 #define KTEST_EXIT_FAILURE 0x11 // 35
 
-#define KTEST_DEFINE(test_name, expected)                                                          \
+#define KTEST_DEFINE(test_name, expected, needs_icount)                                            \
     static void ktest_##test_name(void);                                                           \
     static const struct ktest ktest_entry_##test_name                                              \
         __attribute__((used, section("ktests"), aligned(8))) = {#test_name, ktest_##test_name,     \
-                                                                expected};                         \
+                                                                expected, needs_icount};           \
     static void ktest_##test_name(void)
 
-#define KTEST(name)                 KTEST_DEFINE(name, 0)
-#define KTEST_PANICS(name, message) KTEST_DEFINE(name, message)
+#define KTEST(name)                 KTEST_DEFINE(name, 0, false)
+#define KTEST_PANICS(name, message) KTEST_DEFINE(name, message, false)
+#define KTEST_ICOUNT(name)          KTEST_DEFINE(name, 0, true)
 
 #define KTEST_ASSERT(cond)                                                                         \
     do {                                                                                           \

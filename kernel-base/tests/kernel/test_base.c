@@ -223,7 +223,7 @@ static bool two_presses(void *arg)
     return atomic_load(&bench_presses) >= 2;
 }
 
-KTEST(bench_keys_types_a_key_every_few_ticks_and_times_each_press)
+KTEST_ICOUNT(bench_keys_types_a_key_every_few_ticks_and_times_each_press)
 {
     keyboard_hook old_key = keyboard_set_hook(bench_keys_timed(count_bench_key));
     pit_hook old_tick = pit_set_hook(NULL);

@@ -4,7 +4,7 @@
 #include "simple_executor.h"
 #include "tick.h"
 
-KTEST(tick_wait_waits_for_the_timer)
+KTEST_ICOUNT(tick_wait_waits_for_the_timer)
 {
     struct simple_executor ex;
     simple_executor_init(&ex);
