@@ -31,12 +31,18 @@ KERNEL_INCLUDES := $(INCLUDES) -I$(KERNEL_BASE)/kernel
 KERNEL_CFLAGS := -std=gnu11 $(WARNINGS) -O2 -g -ffreestanding -fno-stack-protector \
     -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -mno-sse -mno-mmx -mcmodel=small \
     -fno-omit-frame-pointer -fno-asynchronous-unwind-tables $(KERNEL_INCLUDES) -MMD -MP
+# One CPU (every program but an SMP one): read-modify-writes without the
+# lock prefix (katomic.h says why).
+KERNEL_CFLAGS += $(if $(filter 1,$(SMP)),-DSMP,-DKATOMIC_ONE_CPU)
+# The kernels and the host tests are built with the chapters' trace layer
+# (trace.h); the benchmarks and the fuzz and thread programs without it.
+KERNEL_CFLAGS += -DTRACE
 # A program may add -D options of its own (chapter 05's IDLE=naive).
 KERNEL_CFLAGS += $(DEFINES)
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
     -T $(KERNEL_BASE)/linker.ld
 
-HOST_CFLAGS := -std=gnu11 $(WARNINGS) -O1 -g -DHOST -fsanitize=address,undefined \
+HOST_CFLAGS := -std=gnu11 $(WARNINGS) -O1 -g -DHOST -DTRACE -fsanitize=address,undefined \
     -fno-sanitize-recover=all -fno-omit-frame-pointer $(INCLUDES) -I$(KERNEL_BASE)/host -MMD -MP
 HOST_LDLIBS := -lcriterion
 

@@ -162,16 +162,18 @@ static void irq(unsigned n)
     pic_eoi(n);
 }
 
+// An exception belongs to the code that raised it (a task, or a handler):
+// only an IRQ makes the CPU be "in an interrupt handler".
 void interrupt_dispatch(struct interrupt_frame *frame);
 void interrupt_dispatch(struct interrupt_frame *frame)
 {
-    katomic_fetch_add(&interrupt_depth, 1, memory_order_relaxed);
     if (frame->vector < 32) {
         katomic_fetch_add(&exception_counts[frame->vector], 1, memory_order_relaxed);
         exception(frame);
-    } else {
-        irq(frame->vector - IRQ_BASE);
+        return;
     }
+    katomic_fetch_add(&interrupt_depth, 1, memory_order_relaxed);
+    irq(frame->vector - IRQ_BASE);
     katomic_fetch_sub(&interrupt_depth, 1, memory_order_relaxed);
 }
 // endregion: irq_dispatch

@@ -48,10 +48,15 @@ void serial_putc(char c)
     outb(DATA, (uint8_t)c);
 }
 
+// A 16550 holds at most this many received bytes. Draining stops there too:
+// with no chip at COM1 (most laptops) the port reads all ones, and "data
+// ready" would seem set for ever.
+#define FIFO_BYTES 16
+
 // Drain the receive FIFO: one interrupt may stand for several bytes.
 static void serial_irq(void)
 {
-    while (inb(LINE_STATUS) & DATA_READY) {
+    for (int i = 0; i < FIFO_BYTES && (inb(LINE_STATUS) & DATA_READY); i++) {
         uint8_t byte = inb(DATA);
         serial_hook h = katomic_load(&hook, memory_order_acquire);
         if (h)
@@ -67,8 +72,8 @@ serial_hook serial_set_receive_hook(serial_hook new_hook)
     serial_hook old = katomic_exchange(&hook, new_hook, memory_order_acq_rel);
     if (!irq_on) {
         irq_on = true;
-        while (inb(LINE_STATUS) & DATA_READY) // bytes typed during boot
-            (void)inb(DATA);
+        for (int i = 0; i < FIFO_BYTES && (inb(LINE_STATUS) & DATA_READY); i++)
+            (void)inb(DATA); // bytes typed during boot
         interrupts_set_irq_handler(IRQ_COM1, serial_irq);
         outb(INTERRUPT_ENABLE, RECEIVED_DATA_IRQ);
     }

@@ -1,14 +1,10 @@
 // A single-producer single-consumer ring of bytes: how an interrupt handler
-// hands bytes to a task without a lock, without allocating and without ever
-// waiting.
-//
-// Exactly one producer (an interrupt handler) and one consumer (a task). Each
-// side writes only its own index: the producer `tail`, the consumer `head`.
-// The indices run freely (they are never wrapped to the capacity, only masked
-// when a slot is addressed), so tail - head is always the number of bytes in
-// the ring, even after the 32-bit counters overflow, and a full ring (tail -
-// head == capacity) is told apart from an empty one (tail == head) without
-// wasting a slot: a ring of capacity 1 holds one byte.
+// hands bytes to a task without a lock, without allocating, without waiting.
+// One producer (the handler) moves `tail`, one consumer (the task) moves
+// `head`; both run freely and are masked only to address a slot, so tail -
+// head is the number of bytes held, even across the 32-bit wrap, and a full
+// ring is told from an empty one without wasting a slot. A full ring drops
+// and counts. The book's chapter 03 explains each memory order.
 //
 //     static uint8_t keys_storage[128];
 //     static struct byte_ring keys;
@@ -35,27 +31,23 @@ struct byte_ring {
 };
 // endregion: byte_ring
 
-// Makes an empty ring over `storage` (capacity bytes, owned by the caller,
-// left untouched here, and outliving the ring). The capacity must be a power
-// of two between 1 and BYTE_RING_MAX_CAPACITY: anything else panics. Task
-// context, before either side uses the ring: nothing here is atomic with
-// respect to a push or a pop, so publish the ring to the interrupt handler
-// only afterwards (irq_stream.h does that).
+// Makes an empty ring over `storage` (capacity bytes, the caller's, outliving
+// the ring). The capacity must be a power of two between 1 and
+// BYTE_RING_MAX_CAPACITY, or it panics. Task context, before either side uses
+// the ring: publish it to the handler only afterwards (irq_stream.h does).
 void byte_ring_init(struct byte_ring *r, uint8_t *storage, size_t capacity);
 
 // Producer only (the interrupt handler). Appends `byte` and returns true, or,
 // if the ring is full, counts the byte in byte_ring_dropped() and returns
-// false. Never waits, allocates, locks or prints, so it is safe in an
-// interrupt handler.
+// false. Never waits, allocates, locks or prints.
 bool byte_ring_push(struct byte_ring *r, uint8_t byte);
 
 // Consumer only (the task). Takes the oldest byte into *byte and returns true,
 // or returns false (leaving *byte alone) if the ring is empty. Never waits.
 bool byte_ring_pop(struct byte_ring *r, uint8_t *byte);
 
-// Consumer only: whether a pop now would find nothing. A producer may fill it
-// right after, so "empty" is a fact about the past, "not empty" one that stays
-// true until the consumer pops.
+// Consumer only: whether a pop now would find nothing ("empty" may be stale
+// at once; "not empty" stays true until the consumer pops).
 bool byte_ring_is_empty(struct byte_ring *r);
 
 uint32_t byte_ring_capacity(const struct byte_ring *r);

@@ -1,25 +1,10 @@
 // The interrupt-fed byte stream of irq_stream.h.
-//
-// Why nothing here allocates or locks. The handler can interrupt task context
-// anywhere, including in the middle of kmalloc, halfway through changing the
-// heap's free list. Allocating in the handler would walk that half-changed
-// list and corrupt it (kernel-base's kmalloc panics in interrupt context
-// rather than let that happen); with a heap behind a lock, as the post's is,
-// it would wait for a lock that only the interrupted code can release, and
-// that code cannot run until the handler returns: a deadlock. Any lock shared
-// with task context has the same problem. So
-// the storage is the caller's static array, the stream is created by open in
-// task context (Rust needs a OnceCell for this because its queue lives on the
-// heap), and the handler only touches atomics and the ring's slots.
-//
-// Interrupt points (katomic.h), counted by the host tests: push walks 7 (the
-// state, the ring's 3, the wake's 3); poll_next walks 6 on an empty ring
-// (pop 2, register 2, pop 2) and 3 when a byte is waiting (one pop).
 #include "irq_stream.h"
 
 #include "cpu.h"
 #include "katomic.h"
 #include "panic.h"
+#include "trace.h"
 
 static enum stream_poll irq_stream_poll_next(struct stream *base, struct context *cx,
                                              uint8_t *item);
@@ -61,6 +46,7 @@ bool irq_stream_push(struct irq_stream *s, uint8_t byte)
     // can poll, find the ring empty and register after the wake has passed:
     // the byte then waits for the next key (test_irq_stream.c shows it).
     atomic_waker_wake(&s->waker);
+    trace_stream_push(&s->base);
     return true;
 }
 // endregion: irq_stream_push
@@ -89,12 +75,8 @@ static enum stream_poll irq_stream_poll_next(struct stream *base, struct context
 }
 // endregion: irq_stream_poll_next
 
-struct irq_stream_stats irq_stream_stats(struct irq_stream *s)
+uint32_t irq_stream_dropped(struct irq_stream *s)
 {
-    return (struct irq_stream_stats){
-        .dropped_before_open = katomic_load(&s->dropped_before_open, memory_order_relaxed),
-        .dropped_full = byte_ring_dropped(&s->ring),
-        .wakes_delivered = atomic_waker_delivered(&s->waker),
-        .wakes_unheard = atomic_waker_unheard(&s->waker),
-    };
+    return katomic_load(&s->dropped_before_open, memory_order_relaxed) +
+           byte_ring_dropped(&s->ring);
 }

@@ -13,6 +13,7 @@
 #include "serial.h"
 #include "serial_echo.h"
 #include "simple_executor.h"
+#include "trace.h"
 #include "yield.h"
 
 // region: streams
@@ -27,6 +28,14 @@ static struct irq_stream serial = IRQ_STREAM_INIT("serial", serial_buffer);
 static void keyboard_byte(uint8_t scancode) { irq_stream_push(&keyboard, scancode); }
 static void serial_byte(uint8_t byte) { irq_stream_push(&serial, byte); }
 // endregion: streams
+
+// After every key: what it cost, on the status line (trace.c counts).
+static void show_key_cost(const struct key_event *ev, void *arg)
+{
+    (void)ev;
+    (void)arg;
+    trace_key_report();
+}
 
 // SIMPLE_EXECUTOR_SPAWN takes the size from the future variable itself.
 #define SPAWN(ex, fut)                                                                             \
@@ -60,10 +69,12 @@ void kmain(void)
     // region: kmain_tasks
     struct keyboard_task keys;
     struct serial_echo echo;
-    keyboard_task_init(&keys, &keyboard);
-    if (bench_keys_booted()) { // `make bench`: the kernel types keys, the task times each
-        keyboard_task_report_keys(&keys, bench_keys_last_press);
+    trace_watch_stream(&keyboard.base);
+    keyboard_task_init(&keys, &keyboard, show_key_cost, NULL);
+    if (bench_keys_booted()) { // `make bench`: the kernel types keys, and times each
+        trace_bench_keys(bench_keys_last_press);
         bench_keys_start(NULL);
+        kprintf("bench: ready\n");
     }
     serial_echo_init(&echo, &serial);
     SPAWN(&ex, &keys);

@@ -1,57 +1,37 @@
 // The waker executor of executor.h: the task table, the wakers, the run loop.
-//
-// region: no_lost_wakeup
-// Why no wakeup is lost, on one CPU. A wake sets the slot's queued bit and,
-// if it was clear, pushes the slot; the executor clears the bit just before
-// it polls the task. Take any wake W of a task T:
-// - if W finds the bit clear, W pushes T, and T is polled after W;
-// - if W finds it set, T's slot is in the queue and its bit has not been
-//   cleared yet (the executor clears it after popping, before polling), so
-//   the poll that comes is after W too.
-// Either way T is polled after W, and that poll sees what W's producer
-// published before waking (the bit's exchange carries it: release in the
-// wake, acquire in the executor's clearing exchange).
-//
-// Why a stale wake is harmless. Only the executor finishes tasks, in task
-// context, and a wake in task context runs inside a poll or a spawn, never
-// inside a finish; a wake in an interrupt handler runs to completion before
-// the executor goes on. So a wake compares the generation and sets the bit
-// with nothing in between that could finish the task. A task that wakes
-// itself in its last poll leaves its slot queued after it is freed: the
-// executor then pops a slot without a task and skips it (a stale entry), or,
-// if a new task was spawned into the slot meanwhile, that entry queues the
-// new task, whose own spawn found the bit set.
-// endregion: no_lost_wakeup
 #include "executor.h"
 
+#include "cpu.h"
 #include "katomic.h"
-#include "panic.h"
+#include "trace.h"
 
 // The executor that wakers wake into (executor_init). Set in task context,
 // read by wakes in any context: published with release, read with acquire.
 static struct executor *_Atomic current_executor;
 
 // region: generations
-// Generations come from one counter for every slot of every executor, so a
-// generation is never given twice: an old id cannot name a new task, even in
-// an executor initialised again in the same memory. (Task context only.)
-static uint32_t generations;
-static uint32_t new_generation(void) { return ++generations; }
+// Generations come from one counter for every slot of every executor, so no
+// generation is given twice (until the counter wraps, 2^58 task ends from
+// now): an old id cannot name a new task, even in an executor initialised
+// again in the same memory. Task context only.
+static uint64_t generations;
+static uint64_t new_generation(void) { return ++generations & (UINT64_MAX >> TASK_SLOT_BITS); }
 // endregion: generations
 
 // region: task_waker
-// A waker's data is the task id itself, packed into the pointer's bits.
-_Static_assert(sizeof(uintptr_t) >= sizeof(uint64_t), "an id fits in a waker's data");
+// A waker's data is the task id itself: generation and slot in one word.
+_Static_assert(sizeof(uintptr_t) == sizeof(uint64_t), "an id fits in a waker's data");
 
 static const void *id_to_data(struct task_id id)
 {
-    return (const void *)(uintptr_t)((uint64_t)id.generation << 32 | id.slot);
+    return (const void *)(uintptr_t)(id.generation << TASK_SLOT_BITS | id.slot);
 }
 
 static struct task_id data_to_id(const void *data)
 {
     uint64_t bits = (uintptr_t)data;
-    return (struct task_id){.slot = (uint32_t)bits, .generation = (uint32_t)(bits >> 32)};
+    return (struct task_id){.slot = bits & (EXECUTOR_MAX_TASKS - 1),
+                            .generation = bits >> TASK_SLOT_BITS};
 }
 
 static struct waker task_waker_clone(const void *data);
@@ -87,22 +67,34 @@ void executor_init(struct executor *ex)
 }
 
 // region: executor_wake
+// Why no wakeup is lost. A wake sets the slot's queued bit and, if it was
+// clear, pushes the slot; the executor clears the bit as it pops the slot,
+// before it polls the task. Both happen with interrupts disabled, so on one
+// CPU neither can come between the other's steps. Take any wake W of task T:
+// if W finds the bit clear, it queues T, and T is polled after W; if W finds
+// it set, T's slot is in the queue, not popped yet, and the poll that comes is
+// after W too. Either way T is polled after W, and sees what W's producer did.
+static void queue_task(struct executor *ex, struct task_id id)
+{
+    struct task_slot *s = &ex->slots[id.slot];
+    // exercise: 4.2 begin
+    bool was_enabled = cpu_interrupts_save_disable();
+    // Alive (its generation still current) and not queued yet: queue it.
+    if (katomic_load(&s->generation, memory_order_relaxed) == id.generation && !s->queued) {
+        s->queued = true;
+        ready_queue_push(&ex->ready, (uint8_t)id.slot);
+    }
+    cpu_interrupts_restore(was_enabled);
+    // exercise: 4.2 end
+}
+
 void executor_wake(struct task_id id)
 {
     struct executor *ex = katomic_load(&current_executor, memory_order_acquire);
     if (!ex || id.slot >= EXECUTOR_MAX_TASKS)
-        return;
-    katomic_fetch_add(&ex->wakes, 1, memory_order_relaxed);
-    struct task_slot *s = &ex->slots[id.slot];
-    // exercise: 4.2 begin
-    if (katomic_load(&s->generation, memory_order_acquire) != id.generation) {
-        katomic_fetch_add(&ex->stale_wakes, 1, memory_order_relaxed);
-        return; // the task finished: nothing to wake
-    }
-    // Only the wake that flips the bit pushes: a task is queued at most once.
-    if (!katomic_exchange(&s->queued, true, memory_order_acq_rel))
-        ready_queue_push(&ex->ready, (uint8_t)id.slot);
-    // exercise: 4.2 end
+        return; // no executor yet, or a forged id
+    queue_task(ex, id);
+    trace_wake(ex, id);
 }
 // endregion: executor_wake
 
@@ -117,70 +109,94 @@ enum executor_spawn_result executor_spawn(struct executor *ex, const struct futu
     if (!task)
         return EXECUTOR_NO_MEMORY;
     uint32_t slot = ex->free_slots[--ex->free_count];
-    struct task_slot *s = &ex->slots[slot];
-    s->task = task;
+    ex->slots[slot].task = task;
+    struct task_id new_id = {slot, katomic_load(&ex->slots[slot].generation, memory_order_relaxed)};
     if (id)
-        *id = (struct task_id){slot, katomic_load(&s->generation, memory_order_relaxed)};
-    // A new task is ready: queue it, as a wake would. The bit may be set
-    // already, by the last wake of the slot's previous task, whose entry is
-    // still in the queue: that entry now stands for this task.
-    if (!katomic_exchange(&s->queued, true, memory_order_acq_rel))
+        *id = new_id;
+    // A new task is ready: queued as a wake would. If the slot's last task
+    // woke itself as it ended, the slot is still queued: that entry now
+    // stands for this task, which is polled when it comes up.
+    bool was_enabled = cpu_interrupts_save_disable();
+    if (!ex->slots[slot].queued) {
+        ex->slots[slot].queued = true;
         ready_queue_push(&ex->ready, (uint8_t)slot);
+    }
+    cpu_interrupts_restore(was_enabled);
     return EXECUTOR_SPAWNED;
     // exercise: 4.1 end
 }
 
-// The task in `slot` is done: free it, make its id stale, free the slot.
+// region: finish
+// The task in `slot` is done: take it out of the table, make its id stale,
+// free the slot, and only then run its drop. A drop may wake, spawn or
+// cancel (chapter 05); by then its own id is stale and the slot is free, so
+// nothing it does can reach the task being freed, or free it twice.
 static void finish(struct executor *ex, uint32_t slot)
 {
     struct task_slot *s = &ex->slots[slot];
+    trace_task_end(ex, slot);
     // exercise: 4.4 begin
-    task_free(s->task);
+    struct task *task = s->task;
     s->task = NULL;
-    // From here on its wakers' generation no longer matches.
-    katomic_store(&s->generation, new_generation(), memory_order_release);
+    katomic_store(&s->generation, new_generation(), memory_order_relaxed);
     ex->free_slots[ex->free_count++] = (uint8_t)slot;
-    ex->completed++;
+    task_free(task);
     // exercise: 4.4 end
+}
+// endregion: finish
+
+// Polls `task` with `cx`, noting which task is being polled (for fault
+// reports) and telling the trace layer.
+static enum poll poll_task(struct executor *ex, struct task_id id, struct task *task,
+                           struct context *cx)
+{
+    ex->current = id;
+    ex->polling = true;
+    trace_poll_begin(ex, id);
+    enum poll result = future_poll(task_future(task), cx);
+    trace_poll_end(ex, id);
+    ex->polling = false;
+    return result;
 }
 
 // region: run_ready_tasks
 unsigned long executor_run_ready_tasks(struct executor *ex)
 {
-    unsigned long polled = 0;
-    uint8_t slot;
-    for (uint32_t n = ready_queue_length(&ex->ready); n && ready_queue_pop(&ex->ready, &slot);
-         n--) {
-        struct task_slot *s = &ex->slots[slot];
-        // exercise: 4.3 begin
-        // Clear the bit before the poll: a wake from now on queues the task again.
-        katomic_exchange(&s->queued, false, memory_order_acq_rel);
-        if (!s->task) {
-            ex->stale_entries++; // it finished after the wake that queued it
-            continue;
-        }
-        struct task_id id = {slot, katomic_load(&s->generation, memory_order_relaxed)};
+    unsigned long polls = 0;
+    // exercise: 4.3 begin
+    for (uint32_t n = ready_queue_length(&ex->ready); n; n--) {
+        uint8_t slot;
+        // Pop and clear the bit in one critical section, before the poll: a
+        // wake from now on queues the task again.
+        cpu_interrupts_disable();
+        bool popped = ready_queue_pop(&ex->ready, &slot);
+        if (popped)
+            ex->slots[slot].queued = false;
+        cpu_interrupts_enable();
+        if (!popped)
+            break;
+        struct task *task = ex->slots[slot].task;
+        if (!task)
+            continue; // it ended after the wake that queued it
+        struct task_id id = {slot, katomic_load(&ex->slots[slot].generation, memory_order_relaxed)};
         struct waker waker = executor_waker(id);
         struct context cx = {.waker = &waker};
-        ex->current = id;
-        ex->polling = true;
-        ex->polls++;
-        polled++;
-        enum poll result = future_poll(task_future(s->task), &cx);
-        ex->polling = false;
-        if (result == POLL_READY)
+        polls++;
+        if (poll_task(ex, id, task, &cx) == POLL_READY)
             finish(ex, slot);
-        // exercise: 4.3 end
     }
-    return polled;
+    // exercise: 4.3 end
+    return polls;
 }
 // endregion: run_ready_tasks
 
+// region: executor_run
 void executor_run(struct executor *ex)
 {
     for (;;)
         executor_run_ready_tasks(ex); // busy: nothing ready means try again at once
 }
+// endregion: executor_run
 
 unsigned executor_task_count(const struct executor *ex)
 {

@@ -1,21 +1,16 @@
 // The waker executor: it polls a task only after the task's waker was woken.
 // Tasks live in a table of EXECUTOR_MAX_TASKS slots, named by ids; a wake
 // puts the task's slot in the ready queue, at most once; run_ready_tasks
-// polls what the queue holds.
+// polls what the queue holds. One CPU: the queued bits and the queue are
+// touched only with interrupts disabled.
 //
-// A task's life, and the "queued" bit (Embassy keeps the same bit):
+// A task's life, and its "queued" bit (Embassy keeps the same bit):
 //
 //   spawn --> QUEUED --pop: clear the bit--> POLLING --pending--> WAITING
 //               ^                               |                    |
 //               +--------- wake (sets the bit) -+--------------------+
 //                                               +--ready--> DONE: slot freed,
-//                                                           generation bumped
-//
-// A wake sets the bit and pushes the slot only if the bit was clear, so two
-// wakes before a poll queue the task once; the executor clears the bit just
-// before it polls, so a wake during the poll queues it again. Hence each slot
-// is queued at most once, and a ready queue as large as the table never
-// overflows (ready_queue.h).
+//                                                           generation renewed
 #pragma once
 
 #include <stdbool.h>
@@ -30,20 +25,24 @@
 #define EXECUTOR_MAX_TASKS READY_QUEUE_CAPACITY
 
 // region: task_id
-// A slot and the generation it had when the task was spawned. The slot gets
-// a new generation when its task finishes (one never given before), so the
-// id of a finished task, whether the slot was reused or not, is stale.
+// A slot and the generation it had when the task was spawned. When the task
+// ends, its slot gets a generation never given before, so the id of an ended
+// task is stale, whether the slot was reused or not. A waker carries an id in
+// one 64-bit word: 6 bits of slot, 58 of generation, which wrap only after
+// 2^58 task ends (nine years at a billion a second).
 struct task_id {
     uint32_t slot;
-    uint32_t generation;
+    uint64_t generation;
 };
+#define TASK_SLOT_BITS 6
 // endregion: task_id
+_Static_assert(EXECUTOR_MAX_TASKS == 1 << TASK_SLOT_BITS, "a slot fits in its bits of a waker");
 
 // region: task_slot
 struct task_slot {
-    struct task *task;           // NULL while the slot is free; the executor's
-    _Atomic uint32_t generation; // renewed by the executor when the task finishes
-    _Atomic bool queued;         // set by the wake that queues it, cleared before a poll
+    struct task *task;           // NULL while the slot is free (task context only)
+    _Atomic uint64_t generation; // renewed by the executor when the task ends
+    bool queued;                 // in the ready queue (touched with interrupts disabled)
 };
 // endregion: task_slot
 
@@ -55,9 +54,6 @@ struct executor {
     struct ready_queue ready;
     struct task_id current; // the task being polled, for fault reports
     bool polling;           // whether `current` means anything now
-    // The executor's own counts (task context) and the wakes' (any context).
-    unsigned long polls, completed, stale_entries;
-    _Atomic uint32_t wakes, stale_wakes;
 };
 // endregion: executor
 
@@ -82,28 +78,27 @@ enum executor_spawn_result executor_spawn(struct executor *ex, const struct futu
 // spawn for a future variable: EXECUTOR_SPAWN(&ex, &my_future, NULL, &id).
 #define EXECUTOR_SPAWN(ex, fut, drop, id) executor_spawn(ex, &(fut)->base, sizeof *(fut), drop, id)
 
-// The waker of task `id`: a value (data is the id itself, not a pointer), so
-// clone and drop cost nothing and no waker operation allocates or frees.
-// Waking it from any context, interrupt handlers included, queues the task
-// unless it is queued already; waking a finished task does nothing but count
-// a stale wake.
+// The waker of task `id`: a value (its data is the id itself, not a pointer),
+// so clone and drop cost nothing and no waker operation allocates or frees.
 struct waker executor_waker(struct task_id id);
 
-// What waking task `id` does. Any context.
+// What waking task `id` does, from any context, interrupt handlers included:
+// queue the task unless it is queued already. A wake for a task that has
+// ended (a stale id) does nothing.
 void executor_wake(struct task_id id);
 
 // One round: polls the tasks that were in the ready queue when it began, in
 // the order they were woken, and frees those that finish. A task woken during
 // the round (by itself, another task or an interrupt) is polled in the next
 // one, so a task that keeps waking itself cannot keep the round from ending.
-// Returns how many polls it made. Task context.
+// Returns how many polls it made. Task context, interrupts enabled.
 unsigned long executor_run_ready_tasks(struct executor *ex);
 
-// run_ready_tasks forever. It never sleeps: with nothing ready it checks the
-// queue again at once (chapter 05 fixes that). Task context; never returns.
+// Rounds of run_ready_tasks, forever: when no task is ready it spins,
+// checking the queue again at once. Task context; never returns.
 __attribute__((noreturn)) void executor_run(struct executor *ex);
 
-// Tasks alive (spawned, not yet finished).
+// Tasks alive (spawned, not yet finished). Task context.
 unsigned executor_task_count(const struct executor *ex);
 
 // Whether `ex` is polling a task right now, and if so which (*id) and with

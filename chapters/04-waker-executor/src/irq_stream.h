@@ -1,12 +1,13 @@
 // A stream of bytes fed by an interrupt handler: a byte ring for the bytes,
-// an atomic waker for the task waiting on them, and "open once" so the
+// an atomic waker for the task waiting on them, and "open once" so that the
 // handler publishes nothing before the task side is ready. Not tied to a
-// device: the keyboard (IRQ 1) and COM1 (IRQ 4) each have one.
+// device: the keyboard (IRQ 1) and COM1 (IRQ 4) each have one. Nothing here
+// allocates or locks (the book's chapter 03 says why it must not).
 //
 //     static uint8_t keyboard_buffer[128];
 //     struct irq_stream keyboard_stream = IRQ_STREAM_INIT("keyboard", keyboard_buffer);
 //
-//     irq_stream_push(&keyboard_stream, scancode);     // in the IRQ 1 handler
+//     irq_stream_push(&keyboard_stream, scancode);             // in the IRQ 1 handler
 //     struct stream *keys = irq_stream_open(&keyboard_stream); // the task, once
 #pragma once
 
@@ -71,11 +72,6 @@ struct stream *irq_stream_open(struct irq_stream *s);
 // locks, waits or prints.
 bool irq_stream_push(struct irq_stream *s, uint8_t byte);
 
-// What the handler could not say itself, for a task to print. Any context.
-struct irq_stream_stats {
-    uint32_t dropped_before_open; // pushed before open
-    uint32_t dropped_full;        // pushed while the ring was full
-    uint32_t wakes_delivered;     // wakes that reached a registered waker
-    uint32_t wakes_unheard;       // wakes that found nobody registered
-};
-struct irq_stream_stats irq_stream_stats(struct irq_stream *s);
+// Bytes the handler could not take, since the stream was made: pushed before
+// open, or while the ring was full. For a task to print. Any context.
+uint32_t irq_stream_dropped(struct irq_stream *s);

@@ -13,6 +13,7 @@
 #include "panic.h"
 #include "serial.h"
 #include "serial_echo.h"
+#include "trace.h"
 #include "yield.h"
 
 // The rings' storage is static, and so are the streams: a closed stream needs
@@ -53,14 +54,15 @@ static unsigned long run_until_idle(struct executor *ex)
 
 // region: executor_status
 // After every key, what the executor did: every wake, and the stale ones (for
-// tasks that had finished), on the status line above the keyboard task's.
+// tasks that had ended), on the status line above the keyboard task's.
 static void show_executor(const struct key_event *ev, void *arg)
 {
     (void)ev;
     const struct executor *ex = arg;
-    kstatus_at(1, "executor: %lu polls, %u wakes, %u stale wakes, %lu tasks done, %u alive",
-               ex->polls, (unsigned)atomic_load(&ex->wakes),
-               (unsigned)atomic_load(&ex->stale_wakes), ex->completed, executor_task_count(ex));
+    struct trace_executor_counts c = trace_executor_counts();
+    trace_key_report();
+    kstatus_at(1, "executor: %lu polls, %lu wakes, %lu stale wakes, %lu tasks done, %u alive",
+               c.polls, c.wakes, c.stale_wakes, c.ended, executor_task_count(ex));
 }
 // endregion: executor_status
 
@@ -90,11 +92,12 @@ void kmain(void)
 
     struct keyboard_task keys;
     struct serial_echo echo;
-    keyboard_task_init(&keys, &keyboard);
-    keyboard_task_on_key(&keys, show_executor, &ex);
-    if (bench_keys_booted()) { // `make bench`: the kernel types keys, the task times each
-        keyboard_task_report_keys(&keys, bench_keys_last_press);
+    trace_watch_stream(&keyboard.base);
+    keyboard_task_init(&keys, &keyboard, show_executor, &ex);
+    if (bench_keys_booted()) { // `make bench`: the kernel types keys, and times each
+        trace_bench_keys(bench_keys_last_press);
         bench_keys_start(NULL);
+        kprintf("bench: ready\n");
     }
     serial_echo_init(&echo, &serial);
     SPAWN(&ex, &keys);

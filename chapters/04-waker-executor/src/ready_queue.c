@@ -1,53 +1,43 @@
-// The ready queue of ready_queue.h: a ring of slot numbers, each push and pop
-// a few instructions with interrupts disabled.
+// The ready queue of ready_queue.h: a ring of slot numbers.
 #include "ready_queue.h"
 
-#include "cpu.h"
+#include "katomic.h"
 
 void ready_queue_init(struct ready_queue *q) { *q = (struct ready_queue){0}; }
 
 bool ready_queue_push(struct ready_queue *q, uint8_t slot)
 {
-    bool was_enabled = cpu_interrupts_save_disable();
-    bool pushed = q->tail - q->head < READY_QUEUE_CAPACITY;
-    if (pushed)
-        q->slots[q->tail++ % READY_QUEUE_CAPACITY] = slot;
-    else
-        q->overflows++;
-    cpu_interrupts_restore(was_enabled);
-    return pushed;
+    uint32_t tail = katomic_load(&q->tail, memory_order_relaxed);
+    if (tail - katomic_load(&q->head, memory_order_relaxed) < READY_QUEUE_CAPACITY) {
+        q->slots[tail % READY_QUEUE_CAPACITY] = slot;
+        katomic_store(&q->tail, tail + 1, memory_order_relaxed);
+        return true;
+    }
+    katomic_fetch_add(&q->overflows, 1, memory_order_relaxed);
+    return false;
 }
 
 bool ready_queue_pop(struct ready_queue *q, uint8_t *slot)
 {
-    bool was_enabled = cpu_interrupts_save_disable();
-    bool popped = q->head != q->tail;
-    if (popped)
-        *slot = q->slots[q->head++ % READY_QUEUE_CAPACITY];
-    cpu_interrupts_restore(was_enabled);
-    return popped;
+    uint32_t head = katomic_load(&q->head, memory_order_relaxed);
+    if (head == katomic_load(&q->tail, memory_order_relaxed))
+        return false;
+    *slot = q->slots[head % READY_QUEUE_CAPACITY];
+    katomic_store(&q->head, head + 1, memory_order_relaxed);
+    return true;
 }
 
-bool ready_queue_is_empty(const struct ready_queue *q)
-{
-    bool was_enabled = cpu_interrupts_save_disable();
-    bool empty = q->head == q->tail;
-    cpu_interrupts_restore(was_enabled);
-    return empty;
-}
-
+// Only tail moves behind a reader's back (a wake; pops are the executor's),
+// so the length read is one the queue really had between the two loads.
 uint32_t ready_queue_length(const struct ready_queue *q)
 {
-    bool was_enabled = cpu_interrupts_save_disable();
-    uint32_t n = q->tail - q->head;
-    cpu_interrupts_restore(was_enabled);
-    return n;
+    uint32_t head = katomic_load(&q->head, memory_order_relaxed);
+    return katomic_load(&q->tail, memory_order_relaxed) - head;
 }
+
+bool ready_queue_is_empty(const struct ready_queue *q) { return ready_queue_length(q) == 0; }
 
 uint32_t ready_queue_overflows(const struct ready_queue *q)
 {
-    bool was_enabled = cpu_interrupts_save_disable();
-    uint32_t n = q->overflows;
-    cpu_interrupts_restore(was_enabled);
-    return n;
+    return katomic_load(&q->overflows, memory_order_relaxed);
 }

@@ -2,6 +2,7 @@
 #include "stream.h"
 
 #include "panic.h"
+#include "trace.h"
 
 enum stream_poll stream_poll_next(struct stream *s, struct context *cx, uint8_t *item)
 {
@@ -11,6 +12,7 @@ enum stream_poll stream_poll_next(struct stream *s, struct context *cx, uint8_t 
     if (s->ended)
         panic("stream at %p polled after it returned STREAM_END (it has no more items)", (void *)s);
     enum stream_poll result = s->poll_next(s, cx, item);
+    trace_stream_polled(s, result);
     if (result == STREAM_END)
         s->ended = true;
     return result;

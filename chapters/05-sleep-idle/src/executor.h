@@ -1,26 +1,17 @@
-// The waker executor: it polls a task only after the task's waker was woken.
-// Tasks live in a table of EXECUTOR_MAX_TASKS slots, named by ids; a wake
-// puts the task's slot in the ready queue, at most once; run_ready_tasks
-// polls what the queue holds.
+// The waker executor: it polls a task only after the task's waker was woken,
+// and sleeps when none is. Tasks live in a table of EXECUTOR_MAX_TASKS slots,
+// named by ids; a wake puts the task's slot in the ready queue, at most once;
+// run_ready_tasks polls what the queue holds; when nothing is ready the CPU
+// halts until the next interrupt. One CPU: the queued bits and the queue are
+// touched only with interrupts disabled.
 //
-// A task's life, and the "queued" bit (Embassy keeps the same bit):
+// A task's life, and its "queued" bit (Embassy keeps the same bit):
 //
 //   spawn --> QUEUED --pop: clear the bit--> POLLING --pending--> WAITING
 //               ^                               |                    |
 //               +--------- wake (sets the bit) -+--------------------+
 //                                               +--ready--> DONE: slot freed,
-//                                                           generation bumped
-//
-// When no task is ready, the run loop puts the CPU to sleep until the next
-// interrupt (executor_sleep_if_idle): with interrupts off it checks the ready
-// queue, then enables them and halts in one step, so a wake cannot slip in
-// between the check and the hlt.
-//
-// A wake sets the bit and pushes the slot only if the bit was clear, so two
-// wakes before a poll queue the task once; the executor clears the bit just
-// before it polls, so a wake during the poll queues it again. Hence each slot
-// is queued at most once, and a ready queue as large as the table never
-// overflows (ready_queue.h).
+//                                                           generation renewed
 #pragma once
 
 #include <stdbool.h>
@@ -35,25 +26,24 @@
 #define EXECUTOR_MAX_TASKS READY_QUEUE_CAPACITY
 
 // region: task_id
-// A slot and the generation it had when the task was spawned. The slot gets
-// a new generation when its task finishes (one never given before), so the
-// id of a finished task, whether the slot was reused or not, is stale.
+// A slot and the generation it had when the task was spawned. When the task
+// ends, its slot gets a generation never given before, so the id of an ended
+// task is stale, whether the slot was reused or not. A waker carries an id in
+// one 64-bit word: 6 bits of slot, 58 of generation, which wrap only after
+// 2^58 task ends (nine years at a billion a second).
 struct task_id {
     uint32_t slot;
-    uint32_t generation;
+    uint64_t generation;
 };
+#define TASK_SLOT_BITS 6
 // endregion: task_id
+_Static_assert(EXECUTOR_MAX_TASKS == 1 << TASK_SLOT_BITS, "a slot fits in its bits of a waker");
 
 // region: task_slot
 struct task_slot {
-    struct task *task;           // NULL while the slot is free; the executor's
-    _Atomic uint32_t generation; // renewed by the executor when the task finishes
-    _Atomic bool queued;         // set by the wake that queues it, cleared before a poll
-    // Written by a wake from an interrupt handler that queues the task, read
-    // by the poll that follows (the queued bit orders the two): when it came,
-    // and how many times the CPU had halted by then.
-    bool woken_by_irq;
-    uint64_t woken_tsc, woken_halts;
+    struct task *task;           // NULL while the slot is free (task context only)
+    _Atomic uint64_t generation; // renewed by the executor when the task ends
+    bool queued;                 // in the ready queue (touched with interrupts disabled)
 };
 // endregion: task_slot
 
@@ -65,18 +55,6 @@ struct executor {
     struct ready_queue ready;
     struct task_id current; // the task being polled, for fault reports
     bool polling;           // whether `current` means anything now
-    // The executor's own counts (task context) and the wakes' (any context).
-    unsigned long polls, completed, stale_entries;
-    _Atomic uint32_t wakes, stale_wakes;
-    // Sleeping: how often, and for how long in TSC cycles (task context; the
-    // halt count is read by wakes in interrupt handlers too).
-    _Atomic uint64_t halts;
-    uint64_t halted_tsc;
-    // Wakes from interrupt handlers, and what they cost until the poll: a
-    // wake is lost when the CPU halted after it and before the task's poll
-    // (it then waits for some later interrupt to end that halt).
-    unsigned long irq_wakes, lost_wakeups;
-    uint64_t latency_total_tsc, latency_max_tsc;
 };
 // endregion: executor
 
@@ -101,21 +79,20 @@ enum executor_spawn_result executor_spawn(struct executor *ex, const struct futu
 // spawn for a future variable: EXECUTOR_SPAWN(&ex, &my_future, NULL, &id).
 #define EXECUTOR_SPAWN(ex, fut, drop, id) executor_spawn(ex, &(fut)->base, sizeof *(fut), drop, id)
 
-// The waker of task `id`: a value (data is the id itself, not a pointer), so
-// clone and drop cost nothing and no waker operation allocates or frees.
-// Waking it from any context, interrupt handlers included, queues the task
-// unless it is queued already; waking a finished task does nothing but count
-// a stale wake.
+// The waker of task `id`: a value (its data is the id itself, not a pointer),
+// so clone and drop cost nothing and no waker operation allocates or frees.
 struct waker executor_waker(struct task_id id);
 
-// What waking task `id` does. Any context.
+// What waking task `id` does, from any context, interrupt handlers included:
+// queue the task unless it is queued already. A wake for a task that has
+// ended (a stale id) does nothing.
 void executor_wake(struct task_id id);
 
 // One round: polls the tasks that were in the ready queue when it began, in
 // the order they were woken, and frees those that finish. A task woken during
 // the round (by itself, another task or an interrupt) is polled in the next
 // one, so a task that keeps waking itself cannot keep the round from ending.
-// Returns how many polls it made. Task context.
+// Returns how many polls it made. Task context, interrupts enabled.
 unsigned long executor_run_ready_tasks(struct executor *ex);
 
 // Called by the run loop between rounds: if no task is ready, sleep until an
@@ -134,14 +111,17 @@ void executor_sleep_if_idle_naive(struct executor *ex, unsigned long window);
 // window). Task context; never returns.
 __attribute__((noreturn)) void executor_run(struct executor *ex);
 
-// Ends task `id` now, as if it had finished: its future's drop runs (a sleep
-// in it gives up its timer), its wakers go stale. False if the task is gone
-// already. Task context; not the task being polled.
+// Ends task `id` now, as if it had finished: it leaves its slot, its wakers
+// go stale, then its future's drop runs (a sleep in it gives up its timer).
+// False if the task is gone already. Task context; not the task being
+// polled (that panics: a task ends itself by returning POLL_READY).
 bool executor_cancel(struct executor *ex, struct task_id id);
 
 // region: spawner
 // What a task keeps to spawn more tasks while the executor runs: the table
-// it spawns into. Each spawned task is polled from the next round on.
+// it spawns into. A spawned task is polled in the next round (or in this
+// one, if it takes the slot of a task that woke itself as it ended, whose
+// entry is still queued further on).
 struct spawner {
     struct executor *ex;
     unsigned long spawned, refused; // this spawner's successes and failures
@@ -164,7 +144,7 @@ enum spawner_result spawner_spawn(struct spawner *sp, const struct future *futur
                                   void (*drop)(struct future *), struct task_id *id)
     __attribute__((warn_unused_result));
 
-// Tasks alive (spawned, not yet finished).
+// Tasks alive (spawned, not yet finished). Task context.
 unsigned executor_task_count(const struct executor *ex);
 
 // Whether `ex` is polling a task right now, and if so which (*id) and with

@@ -1,6 +1,7 @@
 // The panic context of fault_report.h.
 #include "fault_report.h"
 
+#include "cpu.h"
 #include "katomic.h"
 #include "kprintf.h"
 #include "ksyms.h"
@@ -16,8 +17,10 @@ static size_t describe_task(char *buf, size_t size)
     enum poll (*poll)(struct future *, struct context *);
     if (!ex || !executor_current(ex, &id, &poll))
         return 0;
-    return (size_t)ksnprintf(buf, size, "while polling task %u.%u, whose poll is %s",
-                             (unsigned)id.slot, (unsigned)id.generation,
+    // A fault in an interrupt handler is the handler's, not the task's: say so.
+    return (size_t)ksnprintf(buf, size, "%swhile polling task %u.%llu, whose poll is %s",
+                             cpu_in_interrupt() ? "in an interrupt handler, " : "",
+                             (unsigned)id.slot, (unsigned long long)id.generation,
                              ksyms_name((uintptr_t)poll, NULL));
 }
 

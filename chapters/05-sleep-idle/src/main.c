@@ -19,6 +19,7 @@
 #include "serial.h"
 #include "serial_echo.h"
 #include "timer.h"
+#include "trace.h"
 #include "yield.h"
 
 static uint8_t keyboard_buffer[128];
@@ -89,16 +90,17 @@ struct clock_task {
 
 static void show_clock(struct clock_task *self)
 {
+    struct trace_idle_counts c = trace_idle_counts();
     uint64_t now = cpu_rdtsc(), seconds = pit_ticks() / pit_hz();
-    uint64_t busy = now - self->last_tsc, halted = ex.halted_tsc - self->last_halted;
+    uint64_t busy = now - self->last_tsc, halted = c.halted_tsc - self->last_halted;
     unsigned idle = busy ? (unsigned)(halted * 1000 / busy) : 0; // in tenths of a percent
     self->last_tsc = now;
-    self->last_halted = ex.halted_tsc;
+    self->last_halted = c.halted_tsc;
     kstatus_at(1,
                "uptime %lu:%02lu:%02lu  idle %u.%u %%  tasks %u  lost wakeups %lu  wait max %lu us",
                (unsigned long)(seconds / 3600), (unsigned long)(seconds / 60 % 60),
                (unsigned long)(seconds % 60), idle / 10, idle % 10, executor_task_count(&ex),
-               ex.lost_wakeups, tsc_to_us(ex.latency_max_tsc));
+               c.lost_wakeups, tsc_to_us(c.wait_max_tsc));
 }
 
 static enum poll clock_task_poll(struct future *f, struct context *cx)
@@ -163,14 +165,15 @@ static enum poll hog_demo_poll(struct future *f, struct context *cx)
 {
     struct hog_demo *self = CONTAINER_OF(f, struct hog_demo, base);
     ASYNC_BEGIN(self->resume);
-    ex.latency_max_tsc = 0; // measure from here
+    trace_wait_max_reset(); // measure from here
     AWAIT(self->resume, &self->hog.base, cx);
     // One round more: the tasks woken while the hog ran are queued ahead of
     // us, so they are polled, and their wait measured, before we report it.
     yield_now_init(&self->yield);
     AWAIT(self->resume, &self->yield.base, cx);
     kprintf("\nhog: 200 ms of work in %lu poll%s; the longest wait of a woken task: %lu us\n",
-            self->hog.polls, self->hog.polls == 1 ? "" : "s", tsc_to_us(ex.latency_max_tsc));
+            self->hog.polls, self->hog.polls == 1 ? "" : "s",
+            tsc_to_us(trace_idle_counts().wait_max_tsc));
     hog_running = false;
     ASYNC_END(self->resume);
 }
@@ -180,6 +183,7 @@ static enum poll hog_demo_poll(struct future *f, struct context *cx)
 static void on_key(const struct key_event *ev, void *arg)
 {
     struct spawner *sp = arg;
+    trace_key_report();
     if ((ev->key == KEY_F2 || ev->key == KEY_F3) && !hog_running) {
         struct hog_demo demo = {.resume = ASYNC_START};
         future_init(&demo.base, hog_demo_poll);
@@ -231,12 +235,13 @@ void kmain(void)
     static struct spawner spawner; // the keyboard task's, for the rest of the run
     spawner = executor_spawner(&ex);
     struct keyboard_task keys;
-    keyboard_task_init(&keys, &keyboard);
-    if (bench_keys_booted()) { // `make bench`: the kernel types keys, the task times each
-        keyboard_task_report_keys(&keys, bench_keys_last_press);
+    trace_watch_stream(&keyboard.base);
+    keyboard_task_init(&keys, &keyboard, on_key, &spawner);
+    if (bench_keys_booted()) { // `make bench`: the kernel types keys, and times each
+        trace_bench_keys(bench_keys_last_press);
         bench_keys_start(timer_tick);
+        kprintf("bench: ready\n");
     }
-    keyboard_task_on_key(&keys, on_key, &spawner);
     struct serial_echo echo;
     serial_echo_init(&echo, &serial);
     struct clock_task clock = {.resume = ASYNC_START};

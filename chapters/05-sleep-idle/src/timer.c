@@ -20,7 +20,6 @@ void timer_list_expire(struct timer_list *t, uint64_t now)
         // Disarmed before the wake: the sleep, polled after it, sees the
         // deadline passed and finishes; no later tick needs to wake it again.
         katomic_store(&e->armed, false, memory_order_relaxed);
-        katomic_fetch_add(&t->fired, 1, memory_order_relaxed);
         atomic_waker_wake(&e->waker);
         // exercise: 5.2 end
     }
@@ -97,7 +96,10 @@ void sleep_ticks_init(struct sleep *s, struct timer_list *t, uint64_t ticks)
 {
     future_init(&s->base, sleep_poll);
     s->timers = t;
-    s->deadline = t->now() + ticks;
+    // The current tick has partly passed already: a deadline of now + ticks
+    // could come after less than `ticks` periods. One more makes it never
+    // early. (A sleep of 0 is ready at once.)
+    s->deadline = t->now() + ticks + (ticks != 0);
     s->entry = NULL;
 }
 

@@ -6,8 +6,7 @@
 // Each entry carries an atomic waker (chapter 03's), and the sleep follows
 // its contract: register the waker first, then check the clock. A tick that
 // comes before the register is seen by the check; one that comes after it
-// finds the waker. So no expiry is lost, and a sleep is woken within a tick
-// of its deadline.
+// finds the waker. So no expiry is lost.
 //
 // One CPU is assumed: a sleep gives its entry back (disarm, then drop the
 // waker) knowing that the handler is not running meanwhile. On a
@@ -36,10 +35,9 @@ struct timer_entry {
 
 struct timer_list {
     struct timer_entry entries[TIMER_ENTRIES];
-    uint64_t (*now)(void);  // the tick counter (pit_ticks in the kernel)
-    unsigned hz;            // ticks per second, for sleep_ms
-    _Atomic uint32_t fired; // entries the handler woke
-    uint32_t full;          // sleeps that found no free entry (task context)
+    uint64_t (*now)(void); // the tick counter (pit_ticks in the kernel)
+    unsigned hz;           // ticks per second, for sleep_ms
+    uint32_t full;         // sleeps that found no free entry (task context)
 };
 
 // An empty list over the tick counter `now`, which advances `hz` times a
@@ -63,8 +61,10 @@ struct sleep {
 };
 // endregion: sleep
 
-// Ready once `ticks` ticks have passed from now (at the first tick boundary
-// after that: it may be up to one tick late, never early).
+// Ready after at least `ticks` whole tick periods, and at most one more: now
+// is somewhere inside a tick, so the deadline is the tick after ticks more
+// (as Linux's msleep adds one). Never early; at most a tick late. A sleep of
+// 0 ticks is ready at once.
 void sleep_ticks_init(struct sleep *s, struct timer_list *t, uint64_t ticks);
 // The same in milliseconds, rounded up to whole ticks.
 void sleep_ms_init(struct sleep *s, struct timer_list *t, uint64_t ms);

@@ -22,41 +22,50 @@ static void setup(void)
 
 TestSuite(katomic, .init = setup, .timeout = 10);
 
-// Raise the interrupt at the very next point, run `op`, and check it passed
-// exactly one point with the interrupt landing there, before the access.
-#define LANDS_BEFORE(op)                                                                           \
+// Raise the interrupt at point `k` from now, run `op`, and check that it
+// passed `points` interrupt points, with the interrupt landing at the k-th.
+#define LANDS_AT(k, points, op)                                                                    \
     do {                                                                                           \
         atomic_store(&shared, 0);                                                                  \
         uint64_t points_before = simcpu_points(), delivered_before = simcpu_delivered(LINE);       \
-        simcpu_raise_at_point(LINE, 1);                                                            \
+        simcpu_raise_at_point(LINE, k);                                                            \
         op;                                                                                        \
-        ASSERT_EQ(simcpu_points(), points_before + 1, "%s is one interrupt point", #op);           \
+        ASSERT_EQ(simcpu_points(), points_before + (points), "%s: its interrupt points", #op);     \
         ASSERT_EQ(simcpu_delivered(LINE), delivered_before + 1, "%s: it landed", #op);             \
     } while (0)
 
-Test(katomic, every_wrapper_is_one_point_before_its_access)
+// A load is a point before its access; a store or a read-modify-write is a
+// point before and one after, so that a walk sees every order of two
+// accesses, a plain one included (a byte read after a store of an index).
+Test(katomic, a_point_before_every_access_and_after_every_write)
 {
     unsigned seen, expected = 7;
     bool swapped;
-    LANDS_BEFORE(seen = katomic_load(&shared, memory_order_relaxed));
+    LANDS_AT(1, 1, seen = katomic_load(&shared, memory_order_relaxed));
     ASSERT_EQ(seen, 7, "the load saw the handler's store");
-    LANDS_BEFORE(seen = katomic_exchange(&shared, 5, memory_order_relaxed));
+    LANDS_AT(1, 2, seen = katomic_exchange(&shared, 5, memory_order_relaxed));
     ASSERT_EQ(seen, 7);
-    LANDS_BEFORE(seen = katomic_fetch_add(&shared, 1, memory_order_relaxed));
+    LANDS_AT(1, 2, seen = katomic_fetch_add(&shared, 1, memory_order_relaxed));
     ASSERT_EQ(seen, 7);
     ASSERT_EQ(atomic_load(&shared), 8);
-    LANDS_BEFORE(seen = katomic_fetch_sub(&shared, 1, memory_order_relaxed));
+    LANDS_AT(1, 2, seen = katomic_fetch_sub(&shared, 1, memory_order_relaxed));
     ASSERT_EQ(seen, 7);
-    LANDS_BEFORE(seen = katomic_fetch_or(&shared, 8, memory_order_relaxed));
+    LANDS_AT(1, 2, seen = katomic_fetch_or(&shared, 8, memory_order_relaxed));
     ASSERT_EQ(atomic_load(&shared), 15);
-    LANDS_BEFORE(seen = katomic_fetch_and(&shared, 1, memory_order_relaxed));
+    LANDS_AT(1, 2, seen = katomic_fetch_and(&shared, 1, memory_order_relaxed));
     ASSERT_EQ(atomic_load(&shared), 1);
-    LANDS_BEFORE(swapped = katomic_compare_exchange(&shared, &expected, 9, memory_order_relaxed,
-                                                    memory_order_relaxed));
+    LANDS_AT(1, 2,
+             swapped = katomic_compare_exchange(&shared, &expected, 9, memory_order_relaxed,
+                                                memory_order_relaxed));
     cr_assert(swapped, "the compare-exchange saw the handler's 7");
     ASSERT_EQ(atomic_load(&shared), 9);
-    LANDS_BEFORE(katomic_store(&shared, 3, memory_order_relaxed));
+    LANDS_AT(1, 2, katomic_store(&shared, 3, memory_order_relaxed));
     ASSERT_EQ(atomic_load(&shared), 3, "the store came after the handler's");
+    LANDS_AT(2, 2, katomic_store(&shared, 3, memory_order_relaxed));
+    ASSERT_EQ(atomic_load(&shared), 7, "the handler's store came after ours");
+    LANDS_AT(2, 2, seen = katomic_fetch_add(&shared, 1, memory_order_relaxed));
+    ASSERT_EQ(seen, 0);
+    ASSERT_EQ(atomic_load(&shared), 7, "the handler's store came after the add");
 }
 
 // The IRQ table, on the simulated CPU: the simulated line runs irq_dispatch,
@@ -100,7 +109,7 @@ Test(irq, a_line_without_a_handler_is_still_counted)
 // and the count seen afterwards includes the interrupt.
 Test(irq, an_interrupt_at_every_point_of_a_handler_swap)
 {
-    enum { POINTS = 2 }; // the exchange, then the load of the count
+    enum { POINTS = 3 }; // around the exchange, then the load of the count
     irq_set_handler(LINE, old_handler);
     uint64_t start = simcpu_points();
     irq_handler previous = irq_set_handler(LINE, new_handler);

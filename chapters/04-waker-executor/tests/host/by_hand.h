@@ -22,6 +22,17 @@ static inline void by_hand_push(struct byte_ring *r, uint8_t byte)
     atomic_store(&r->tail, tail + 1);
 }
 
+// The producer's push when the ring may be full: then it counts a drop.
+static inline bool by_hand_try_push(struct byte_ring *r, uint8_t byte)
+{
+    if (atomic_load(&r->tail) - atomic_load(&r->head) == r->mask + 1) {
+        atomic_fetch_add(&r->dropped, 1);
+        return false;
+    }
+    by_hand_push(r, byte);
+    return true;
+}
+
 // The consumer's pop.
 static inline bool by_hand_pop(struct byte_ring *r, uint8_t *byte)
 {
@@ -39,8 +50,8 @@ static inline void by_hand_register(struct atomic_waker *aw, const struct waker 
     aw->waker = waker_clone(w);
 }
 
-// The reference wake without its counters, through katomic.h (2 points, 1
-// when a register owns the slot), so a race with register is the real one.
+// The reference wake, through katomic.h (4 points, 2 when a register owns
+// the slot), so that a race with register is the real one.
 static inline void by_hand_wake(struct atomic_waker *aw)
 {
     unsigned state = katomic_fetch_or(&aw->state, ATOMIC_WAKER_WAKING, memory_order_acq_rel);

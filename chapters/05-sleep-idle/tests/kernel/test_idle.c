@@ -11,6 +11,7 @@
 #include "ktest.h"
 #include "pit.h"
 #include "timer.h"
+#include "trace.h"
 
 #ifndef IDLE_WINDOW
 #define IDLE_WINDOW 0
@@ -55,18 +56,34 @@ static void run_for(uint64_t ticks)
     }
 }
 
-static struct keyboard_task *start_keyboard_task(struct irq_stream *stream)
+// The keyboard task on `stream`, spawned and waiting; the trace layer
+// counts from here (the figures below are differences from `before`).
+static unsigned long presses;
+static void count_press(const struct key_event *ev, void *arg)
+{
+    (void)ev, (void)arg;
+    presses++;
+}
+
+static struct trace_idle_counts before;
+static struct trace_stream_counts stream_before;
+static unsigned long polls_before;
+
+static void start_keyboard_task(struct irq_stream *stream)
 {
     executor_init(&ex);
     timer_list_init(&timers, pit_ticks, pit_hz());
     katomic_store(&keys, stream, memory_order_release);
+    trace_watch_stream(&stream->base);
     struct keyboard_task task;
-    keyboard_task_init(&task, stream);
-    struct task_id id;
-    KTEST_ASSERT_EQ(EXECUTOR_SPAWN(&ex, &task, NULL, &id), EXECUTOR_SPAWNED);
+    keyboard_task_init(&task, stream, count_press, NULL);
+    KTEST_ASSERT_EQ(EXECUTOR_SPAWN(&ex, &task, NULL, NULL), EXECUTOR_SPAWNED);
     executor_run_ready_tasks(&ex); // opens the stream
+    presses = 0;
+    before = trace_idle_counts();
+    stream_before = trace_stream_counts();
+    polls_before = trace_executor_counts().polls;
     keyboard_set_hook(push_key);
-    return (struct keyboard_task *)task_future(ex.slots[id.slot].task);
 }
 
 static void type_every(unsigned every, unsigned bytes)
@@ -84,23 +101,29 @@ static void stop_typing(void)
 }
 
 // A key at every tick. The sleeping executor wakes for each at once: not one
-// wakeup lost. The naive one checks, waits in its window, and often takes
-// the key in the window, then halts with the keyboard task ready: it sleeps
-// until the next tick, and the executor counts the wakeup as lost.
+// wakeup lost. The naive one checks, waits in its window, takes the key in
+// the window, then halts with the keyboard task ready: it sleeps until the
+// next tick, and the trace layer counts the wakeup as lost.
 KTEST_ICOUNT(lost_wakeups_in_a_key_flood)
 {
-    struct keyboard_task *task = start_keyboard_task(&flood_keys);
+    start_keyboard_task(&flood_keys);
     type_every(1, 40);
     run_for(60);
     stop_typing();
+    struct trace_idle_counts c = trace_idle_counts();
+    unsigned long lost = c.lost_wakeups - before.lost_wakeups;
+    unsigned long irq_wakes = c.irq_wakes - before.irq_wakes;
+    unsigned long scancodes = trace_stream_counts().items - stream_before.items;
+    unsigned long polls = trace_executor_counts().polls - polls_before;
     kprintf("%lu of %lu wakes from interrupts lost; keyboard task: %lu scancodes in %lu polls\n",
-            ex.lost_wakeups, ex.irq_wakes, task->scancodes, task->polls);
-    KTEST_ASSERT_EQ(task->scancodes, 40);
+            lost, irq_wakes, scancodes, polls);
+    KTEST_ASSERT_EQ(scancodes, 40);
+    KTEST_ASSERT_EQ(presses, 20); // every `a` echoed
 #ifdef IDLE_NAIVE
-    KTEST_ASSERT(ex.lost_wakeups > 0);
+    KTEST_ASSERT(lost > 0);
 #else
-    KTEST_ASSERT_EQ(ex.lost_wakeups, 0);
-    KTEST_ASSERT(ex.irq_wakes >= 40);
+    KTEST_ASSERT_EQ(lost, 0);
+    KTEST_ASSERT(irq_wakes >= 40);
 #endif
 }
 
@@ -114,21 +137,24 @@ static struct irq_stream halts_keys = IRQ_STREAM_INIT("keyboard", halts_buffer);
 // next tick, almost a whole tick later).
 KTEST_ICOUNT(keys_are_echoed_with_the_cpu_halted_in_between)
 {
-    struct keyboard_task *task = start_keyboard_task(&halts_keys);
-    uint64_t halts = katomic_load(&ex.halts, memory_order_relaxed);
+    start_keyboard_task(&halts_keys);
+    trace_wait_max_reset();
     uint64_t start = pit_ticks(), start_tsc = cpu_rdtsc();
     type_every(5, 10);
     run_for(60);
     stop_typing();
-    uint64_t halted = katomic_load(&ex.halts, memory_order_relaxed) - halts;
+    struct trace_idle_counts c = trace_idle_counts();
+    unsigned long halted = c.halts - before.halts;
+    unsigned long scancodes = trace_stream_counts().items - stream_before.items;
     uint64_t ticks = pit_ticks() - start, tsc_per_tick = (cpu_rdtsc() - start_tsc) / ticks;
     kprintf("%lu halts in %lu ticks for %lu scancodes; the longest wait %lu of %lu cycles a tick\n",
-            (unsigned long)halted, (unsigned long)ticks, task->scancodes,
-            (unsigned long)ex.latency_max_tsc, (unsigned long)tsc_per_tick);
-    KTEST_ASSERT_EQ(task->scancodes, 10);
-    KTEST_ASSERT(halted > task->scancodes); // it slept between keys
-    KTEST_ASSERT(ex.latency_max_tsc < tsc_per_tick / 10);
-    KTEST_ASSERT_EQ(ex.lost_wakeups, 0);
+            halted, (unsigned long)ticks, scancodes, (unsigned long)c.wait_max_tsc,
+            (unsigned long)tsc_per_tick);
+    KTEST_ASSERT_EQ(scancodes, 10);
+    KTEST_ASSERT_EQ(presses, 5);
+    KTEST_ASSERT(halted > scancodes); // it slept between keys
+    KTEST_ASSERT(c.wait_max_tsc < tsc_per_tick / 10);
+    KTEST_ASSERT_EQ(c.lost_wakeups - before.lost_wakeups, 0);
 }
 
 // A task that sleeps 50 ms and notes the tick it woke at.
@@ -154,7 +180,7 @@ static enum poll sleeper_poll(struct future *f, struct context *cx)
     return POLL_READY;
 }
 
-KTEST_ICOUNT(sleep_ms_wakes_within_one_tick_of_its_deadline)
+KTEST_ICOUNT(sleep_ms_is_never_early_and_at_most_a_tick_late)
 {
     executor_init(&ex);
     timer_list_init(&timers, pit_ticks, pit_hz());
@@ -165,16 +191,18 @@ KTEST_ICOUNT(sleep_ms_wakes_within_one_tick_of_its_deadline)
     struct task_id id;
     KTEST_ASSERT_EQ(EXECUTOR_SPAWN(&ex, &s, NULL, &id), EXECUTOR_SPAWNED);
     struct sleeper *moved = (struct sleeper *)task_future(ex.slots[id.slot].task);
-    uint64_t polls_before = ex.polls;
+    unsigned long polls = trace_executor_counts().polls;
     run_for(20);
     pit_set_hook(NULL);
     uint64_t ticks = moved->end - moved->start;
-    kprintf("sleep_ms(50) at %lu Hz took %lu ticks, %lu polls (%u wakes, %u fired)\n",
-            (unsigned long)pit_hz(), (unsigned long)ticks, ex.polls - polls_before,
-            (unsigned)ex.wakes, (unsigned)timers.fired);
+    polls = trace_executor_counts().polls - polls;
+    kprintf("sleep_ms(50) at %lu Hz ended %lu ticks after the tick it began in, in %lu polls\n",
+            (unsigned long)pit_hz(), (unsigned long)ticks, polls);
     KTEST_ASSERT_EQ(executor_task_count(&ex), 0);
-    KTEST_ASSERT(ticks >= 5 && ticks <= 6);
-    KTEST_ASSERT_EQ(ex.polls - polls_before, 2); // once to start, once when woken
+    // 50 ms is 5 ticks; begun inside a tick, it must last past the 6th
+    // boundary to be sure of 5 whole periods: more than 5, at most 6.
+    KTEST_ASSERT_EQ(ticks, 6);
+    KTEST_ASSERT_EQ(polls, 2); // once to start, once when woken
     KTEST_ASSERT_EQ(timer_list_in_use(&timers), 0);
 }
 #endif

@@ -1,0 +1,84 @@
+// Trace hooks, in the spirit of embassy-executor's trace feature: the runtime
+// calls them at its events, and a trace layer (trace.c) turns the events into
+// the figures the demo kernel shows and make bench reads: polls per key,
+// wakes, the idle share, lost wakeups, how long woken tasks wait. The lesson
+// files only call them. Built with TRACE (the
+// kernels and the host tests) they reach trace.c; built without it (the
+// benchmarks) they are empty and compile to nothing.
+#pragma once
+
+#include <stdint.h>
+
+#include "executor.h"
+
+#include "stream.h"
+
+#ifdef TRACE
+// A stream took an item (interrupt context), or was polled (task context).
+void trace_stream_push(const struct stream *s);
+void trace_stream_polled(const struct stream *s, enum stream_poll result);
+// The executor's events. A wake: any context. The others: task context.
+void trace_wake(const struct executor *ex, struct task_id id);
+void trace_poll_begin(const struct executor *ex, struct task_id id);
+void trace_poll_end(const struct executor *ex, struct task_id id);
+void trace_task_end(const struct executor *ex, uint32_t slot); // before its drop runs
+// The CPU is about to halt (interrupts disabled in sleep_if_idle, enabled in
+// its naive twin): a task ready now is a wakeup lost. And it woke up.
+void trace_idle_begin(const struct executor *ex);
+void trace_idle_end(const struct executor *ex);
+#else
+static inline void trace_stream_push(const struct stream *s) { (void)s; }
+static inline void trace_stream_polled(const struct stream *s, enum stream_poll result)
+{
+    (void)s, (void)result;
+}
+static inline void trace_wake(const struct executor *ex, struct task_id id) { (void)ex, (void)id; }
+static inline void trace_poll_begin(const struct executor *ex, struct task_id id)
+{
+    (void)ex, (void)id;
+}
+static inline void trace_poll_end(const struct executor *ex, struct task_id id)
+{
+    (void)ex, (void)id;
+}
+static inline void trace_task_end(const struct executor *ex, uint32_t slot)
+{
+    (void)ex, (void)slot;
+}
+#endif
+
+// The trace layer's side, for the demo kernel (TRACE builds). Task context.
+
+// Which stream's polls and items to count: the keyboard's. A task that
+// awaits a stream ends each of its polls with a pending poll of the stream:
+// the polls of the task since the last key are the pending polls since then.
+void trace_watch_stream(const struct stream *s);
+
+// After each key the keyboard task echoes: what the key cost, on the status
+// line; and, once trace_bench_keys() was called, on a line of its own for
+// make bench: "bench: key polls=P scancodes=S latency_tsc=L", L the TSC
+// cycles from the key's interrupt (last_press() tells when) to now.
+void trace_key_report(void);
+void trace_bench_keys(uint64_t (*last_press)(void));
+
+// The watched stream since boot: items it took, and its pending polls.
+struct trace_stream_counts {
+    unsigned long items, pending_polls;
+};
+struct trace_stream_counts trace_stream_counts(void);
+
+// What the executor did since boot.
+struct trace_executor_counts {
+    unsigned long polls, wakes, stale_wakes, ended;
+};
+struct trace_executor_counts trace_executor_counts(void);
+
+// How the executor slept: halts, TSC cycles halted, wakeups lost (halts with
+// a task ready), wakes from interrupt handlers measured up to their task's
+// poll, and the longest such wait in TSC cycles (since the last reset).
+struct trace_idle_counts {
+    unsigned long halts, lost_wakeups, irq_wakes;
+    uint64_t halted_tsc, wait_max_tsc;
+};
+struct trace_idle_counts trace_idle_counts(void);
+void trace_wait_max_reset(void);
