@@ -59,8 +59,10 @@ BENCH_BASE_HEADERS := $(wildcard $(ROOT)/kernel-base/include/*.h $(ROOT)/kernel-
 LTO ?= 1
 # Instruction counts (callgrind) beside the times: on when the book is updated.
 COUNT ?= $(if $(filter 1,$(UPDATE_BOOK)),1,0)
+# KATOMIC_ONE_CPU: the atomics of the one-CPU kernels (chapters 01-05), no
+# lock prefix (katomic.h); the _smp figures are built without it.
 BENCH_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-    -Wmissing-prototypes -O2 -g -DHOST -fno-tree-slp-vectorize \
+    -Wmissing-prototypes -O2 -g -DHOST -DKATOMIC_ONE_CPU -fno-tree-slp-vectorize \
     $(if $(filter 1,$(LTO)),-flto=auto) -I$(ROOT)/bench -I$(ROOT)/kernel-base/include \
     -I$(ROOT)/kernel-base/host
 
@@ -80,6 +82,21 @@ $(BENCH_DIR)/bin/$(1): $(ROOT)/bench/$(1).c $(ROOT)/bench/harness.c $(ROOT)/benc
 	@echo "$(patsubst $(ROOT)/chapters/%/src,%,$(call bench_chapter,$(1)))" > $$@.chapter
 endef
 $(foreach p,$(BENCH_BUILT),$(eval $(call bench_program,$(p))))
+
+# What SMP safety costs: the chapter 03 protocols (written SMP-safe) built as
+# chapter 06's two-CPU kernel runs them, with C11 atomics that take the lock
+# prefix. Their figures are named NAME_smp.
+BENCH_SMP_PROGRAMS := $(filter ring atomic_waker,$(BENCH_BUILT))
+define bench_smp_program
+$(BENCH_DIR)/bin/$(1)_smp: $(BENCH_DIR)/bin/$(1)
+	@echo "  CC      bench/$(1) (SMP-safe atomics)"
+	$(BENCH_Q)gcc $(filter-out -DKATOMIC_ONE_CPU,$(BENCH_CFLAGS)) -DBENCH_SMP \
+	    -I$(call bench_chapter,$(1)) -o $$@ $(ROOT)/bench/$(1).c $(ROOT)/bench/harness.c \
+	    $(addprefix $(call bench_chapter,$(1))/,$(BENCH_NEEDS_$(1))) $(BENCH_BASE)
+	@cp $(BENCH_DIR)/bin/$(1).chapter $$@.chapter
+endef
+$(foreach p,$(BENCH_SMP_PROGRAMS),$(eval $(call bench_smp_program,$(p))))
+BENCH_BINS += $(addsuffix _smp,$(addprefix $(BENCH_DIR)/bin/,$(BENCH_SMP_PROGRAMS)))
 
 # The Rust side is copied to build/ and built there: Cargo writes Cargo.lock
 # beside Cargo.toml, and a lock written by a newer cargo (rustup's) cannot be

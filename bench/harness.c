@@ -8,6 +8,13 @@
 
 #define REPETITIONS 11
 
+// The same figures with SMP-safe atomics (bench.mk builds them too).
+#ifdef BENCH_SMP
+#define NAME_SUFFIX "_smp"
+#else
+#define NAME_SUFFIX ""
+#endif
+
 static double now_ns(void)
 {
     struct timespec t;
@@ -47,13 +54,18 @@ static void measure(const struct bench_figure *f, double target_ns)
     double ops = (double)iterations * f->ops_per_iteration;
     double ns[REPETITIONS];
     time_run(f, iterations); // warm-up: caches, branch predictors, the heap's free lists
+    unsigned long cli = bench_cli_count, sti = bench_sti_count;
     for (int i = 0; i < REPETITIONS; i++)
         ns[i] = time_run(f, iterations) / ops;
+    double per_op = (double)(bench_cli_count - cli + bench_sti_count - sti) / REPETITIONS / ops;
     qsort(ns, REPETITIONS, sizeof ns[0], compare_doubles);
-    printf("%s\t%.3f\n", f->name, ns[REPETITIONS / 2]);
+    char name[64];
+    snprintf(name, sizeof name, "%s" NAME_SUFFIX, f->name);
+    printf("%s\t%.3f\t%.2f\n", name, ns[REPETITIONS / 2], per_op);
     fflush(stdout);
-    fprintf(stderr, "%-28s %10.3f ns/op  (min %.3f, max %.3f; %d reps of %.0f ops)\n", f->name,
-            ns[REPETITIONS / 2], ns[0], ns[REPETITIONS - 1], REPETITIONS, ops);
+    fprintf(stderr, "%-28s %10.3f ns/op  (min %.3f, max %.3f; %d reps of %.0f ops; "
+                    "%.2f cli+sti per op, not timed)\n",
+            name, ns[REPETITIONS / 2], ns[0], ns[REPETITIONS - 1], REPETITIONS, ops, per_op);
 }
 
 static int selected(const char *name, int argc, char **argv)

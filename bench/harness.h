@@ -2,8 +2,8 @@
 // follows the same rules, so the two sides can be compared as ratios):
 // each figure is calibrated to about 25 ms per repetition, run once to warm
 // up, then timed 11 times; the median is the figure, min and max show the
-// noise. stdout gets one line per figure, `name<TAB>ns_per_op`; stderr the
-// details.
+// noise. stdout gets one line per figure, `name<TAB>ns_per_op<TAB>cli and
+// sti per op`; stderr the details.
 #pragma once
 
 #include <stdint.h>
@@ -25,6 +25,10 @@ struct bench_figure {
 // figure, for a profiler (stderr says how many ops an iteration is).
 // Returns the process's exit status.
 int bench_main(int argc, char **argv, const struct bench_figure *figures, unsigned count);
+
+// cli and sti executed so far (bench/cpu.c counts them: they cannot run in
+// ring 3). The harness reports them per operation.
+extern unsigned long bench_cli_count, bench_sti_count;
 
 // Makes the compiler believe that v is used, so it cannot delete the work
 // that computed it (an empty asm with v as input; it costs no instruction).

@@ -69,6 +69,9 @@ PAIRS = [
     ("executor_spawn_run", "blogos_executor_spawn_run", 0.5),
     ("executor_yield", "blogos_executor_yield", 0.5),
     ("simple_executor_yield", None, None),
+    # The same C code with SMP-safe atomics (the lock prefix), for the cost of SMP.
+    ("ring_push_pop_smp", "arrayqueue_push_pop", None),
+    ("atomic_waker_register_wake_smp", "atomicwaker_register_wake", None),
 ]
 # endregion: pairs
 
@@ -109,11 +112,13 @@ def run_figures(program, args, quick):
     details = {m.group(1): m for m in map(FIGURE_LINE.match, proc.stderr.splitlines()) if m}
     figures = {}
     for line in proc.stdout.splitlines():
-        name, ns = line.split("\t")
+        name, ns, *rest = line.split("\t")
         d = details.get(name)
         figures[name] = {"median_ns": float(ns),
                          "min_ns": float(d.group(3)) if d else None,
                          "max_ns": float(d.group(4)) if d else None}
+        if rest:  # the C side: cli and sti per operation, counted, not timed
+            figures[name]["cli_sti_per_op"] = float(rest[0])
     return figures
 
 

@@ -93,11 +93,14 @@ struct context {
 // Polling happens in task context only, never in an interrupt handler.
 struct future {
     enum poll (*poll)(struct future *self, struct context *cx);
-    // Kept by future_poll for its checks; poll functions never touch them.
-    const struct future *polled_at; // where the first poll found it; NULL before
-    bool done;                      // poll has returned POLL_READY
+    // Kept by future_poll for its checks; poll functions never touch it: NULL
+    // before the first poll, then where that poll found the future, and
+    // &future_done once it returned POLL_READY. Anything else: it moved.
+    const struct future *polled_at;
 };
 // endregion: future
+
+extern const struct future future_done;
 
 // Every concrete init calls this first: a fresh future may be moved freely
 // until its first poll.
@@ -107,10 +110,27 @@ static inline void future_init(struct future *f,
     *f = (struct future){.poll = poll};
 }
 
-// Polls f once, with the checks of the contract above (both always on: they
-// cost a compare and a store per poll). Panics if f was already ready, or if
-// it moved since its first poll.
-enum poll future_poll(struct future *f, struct context *cx);
+// Panics, saying whether f was polled after it was ready or moved after its
+// first poll. future_poll's way out when its check fails.
+__attribute__((noreturn, cold)) void future_contract_broken(const struct future *f);
+
+// region: future_poll
+// Polls f once, with the checks of the contract above, always on: one
+// compare per poll (and a store at the first and the last). Panics if f was
+// already ready, or if it moved since its first poll.
+static inline enum poll future_poll(struct future *f, struct context *cx)
+{
+    if (f->polled_at != f) { // a first poll, a move, or a poll after ready
+        if (f->polled_at)
+            future_contract_broken(f);
+        f->polled_at = f;
+    }
+    enum poll result = f->poll(f, cx);
+    if (result == POLL_READY)
+        f->polled_at = &future_done;
+    return result;
+}
+// endregion: future_poll
 
 // The checks as questions, for code that wants to report rather than panic.
 bool future_is_done(const struct future *f);

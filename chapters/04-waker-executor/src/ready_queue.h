@@ -1,11 +1,14 @@
 // The ready queue: the slots of the woken tasks, in the order they were
-// woken. Wakes push, from task context and from interrupt handlers; the
-// executor pops. One CPU: each push and pop is a few instructions inside the
-// caller's critical section (interrupts disabled), so no lock is needed. On
-// two CPUs it would take a lock or a multi-producer queue (chapter 06).
+// woken. Wakes push, from task context and from interrupt handlers, always
+// with interrupts disabled: on one CPU that keeps two pushes from ever
+// overlapping. The executor alone pops, with interrupts enabled: as in
+// chapter 03's byte ring, pushes move only `tail` and the pop only `head`,
+// and a slot is handed over with a release store of the index that owns it,
+// so the pop needs no critical section. (On two CPUs a pair of pushes could
+// overlap: chapter 06 takes that up.)
 //
 // It cannot overflow: a slot is pushed only by the wake that sets its queued
-// bit, which the executor clears only when it pops it (executor.c), so each
+// bit, which the executor clears only after popping it (executor.c), so each
 // slot is in the queue at most once, and a queue as large as the task table
 // is always large enough. A full queue still refuses and counts.
 #pragma once
@@ -24,22 +27,21 @@ _Static_assert(READY_QUEUE_CAPACITY <= 256 &&
 // region: ready_queue
 struct ready_queue {
     uint8_t slots[READY_QUEUE_CAPACITY];
-    // Written with interrupts disabled; atomics so that a reader with them
-    // enabled (is_empty, length) reads a whole value.
-    _Atomic uint32_t head, tail; // free-running: tail - head entries
-    _Atomic uint32_t overflows;  // pushes refused because it was full: 0, unless a bug
+    _Atomic uint32_t head;      // next slot to pop: the executor's
+    _Atomic uint32_t tail;      // next place to push: the wakes' (interrupts disabled)
+    _Atomic uint32_t overflows; // pushes refused because it was full: 0, unless a bug
 };
 // endregion: ready_queue
 
 // All zero is an empty queue.
 void ready_queue_init(struct ready_queue *q);
 
-// Interrupts disabled. Appends `slot`, or, if the queue is full (which the
-// queued bit rules out), counts an overflow and returns false: never a panic,
-// since the caller may be an interrupt handler.
+// Any context, with interrupts disabled. Appends `slot`, or, if the queue is
+// full (which the queued bit rules out), counts an overflow and returns
+// false: never a panic, since the caller may be an interrupt handler.
 bool ready_queue_push(struct ready_queue *q, uint8_t slot);
 
-// Interrupts disabled (the executor). The oldest slot into *slot, or false.
+// The executor only (task context). The oldest slot into *slot, or false.
 bool ready_queue_pop(struct ready_queue *q, uint8_t *slot);
 
 // Any context. Whether nothing is queued, and how many slots are: exact with

@@ -69,20 +69,22 @@ void executor_init(struct executor *ex)
 
 // region: executor_wake
 // Why no wakeup is lost. A wake sets the slot's queued bit and, if it was
-// clear, pushes the slot; the executor clears the bit as it pops the slot,
-// before it polls the task. Both happen with interrupts disabled, so on one
-// CPU neither can come between the other's steps. Take any wake W of task T:
-// if W finds the bit clear, it queues T, and T is polled after W; if W finds
-// it set, T's slot is in the queue, not popped yet, and the poll that comes is
-// after W too. Either way T is polled after W, and sees what W's producer did.
+// clear, pushes the slot, all with interrupts disabled: on one CPU nothing
+// runs between its check of the bit and its push. The executor pops the slot
+// and clears the bit before it polls the task. Take any wake W of task T: if
+// W finds the bit clear, it queues T, and T is polled after W; if W finds it
+// set, T's slot is in the queue or just popped, its bit not cleared yet, and
+// the poll that follows the clear comes after W too. Either way T is polled
+// after W, and that poll sees what W's producer did before waking.
 static void queue_task(struct executor *ex, struct task_id id)
 {
     struct task_slot *s = &ex->slots[id.slot];
     // exercise: 4.2 begin
     bool was_enabled = cpu_interrupts_save_disable();
     // Alive (its generation still current) and not queued yet: queue it.
-    if (katomic_load(&s->generation, memory_order_relaxed) == id.generation && !s->queued) {
-        s->queued = true;
+    if (katomic_load(&s->generation, memory_order_relaxed) == id.generation &&
+        !katomic_load(&s->queued, memory_order_relaxed)) {
+        katomic_store(&s->queued, true, memory_order_relaxed);
         ready_queue_push(&ex->ready, (uint8_t)id.slot);
     }
     cpu_interrupts_restore(was_enabled);
@@ -118,8 +120,8 @@ enum executor_spawn_result executor_spawn(struct executor *ex, const struct futu
     // woke itself as it ended, the slot is still queued: that entry now
     // stands for this task, which is polled when it comes up.
     bool was_enabled = cpu_interrupts_save_disable();
-    if (!ex->slots[slot].queued) {
-        ex->slots[slot].queued = true;
+    if (!katomic_load(&ex->slots[slot].queued, memory_order_relaxed)) {
+        katomic_store(&ex->slots[slot].queued, true, memory_order_relaxed);
         ready_queue_push(&ex->ready, (uint8_t)slot);
     }
     cpu_interrupts_restore(was_enabled);
@@ -132,7 +134,7 @@ enum executor_spawn_result executor_spawn(struct executor *ex, const struct futu
 // free the slot, and only then run its drop. A drop may wake, spawn or
 // cancel (chapter 05); by then its own id is stale and the slot is free, so
 // nothing it does can reach the task being freed, or free it twice.
-static void finish(struct executor *ex, uint32_t slot)
+__attribute__((noinline)) static void finish(struct executor *ex, uint32_t slot)
 {
     struct task_slot *s = &ex->slots[slot];
     trace_task_end(ex, slot);
@@ -146,17 +148,19 @@ static void finish(struct executor *ex, uint32_t slot)
 }
 // endregion: finish
 
-// Polls `task` with `cx`, noting which task is being polled (for fault
-// reports) and telling the trace layer.
-static enum poll poll_task(struct executor *ex, struct task_id id, struct task *task,
-                           struct context *cx)
+// Polls the task in `slot` with its own waker, noting which task is being
+// polled (for fault reports and cancel) and telling the trace layer.
+static enum poll poll_task(struct executor *ex, uint32_t slot)
 {
-    ex->current = id;
-    ex->polling = true;
+    struct task_slot *s = &ex->slots[slot];
+    struct task_id id = {slot, katomic_load(&s->generation, memory_order_relaxed)};
+    struct waker waker = executor_waker(id);
+    struct context cx = {.waker = &waker};
+    ex->polling = s;
     trace_poll_begin(ex, id);
-    enum poll result = future_poll(task_future(task), cx);
+    enum poll result = future_poll(task_future(s->task), &cx);
     trace_poll_end(ex, id);
-    ex->polling = false;
+    ex->polling = NULL;
     return result;
 }
 
@@ -165,25 +169,16 @@ unsigned long executor_run_ready_tasks(struct executor *ex)
 {
     unsigned long polls = 0;
     // exercise: 4.3 begin
-    for (uint32_t n = ready_queue_length(&ex->ready); n; n--) {
-        uint8_t slot;
-        // Pop and clear the bit in one critical section, before the poll: a
-        // wake from now on queues the task again.
-        cpu_interrupts_disable();
-        bool popped = ready_queue_pop(&ex->ready, &slot);
-        if (popped)
-            ex->slots[slot].queued = false;
-        cpu_interrupts_enable();
-        if (!popped)
-            break;
-        struct task *task = ex->slots[slot].task;
-        if (!task)
+    uint8_t slot;
+    for (uint32_t n = ready_queue_length(&ex->ready); n && ready_queue_pop(&ex->ready, &slot); n--) {
+        struct task_slot *s = &ex->slots[slot];
+        // Cleared before the poll: a wake from now on queues the task again.
+        // Sequentially consistent: the poll's reads stay after it.
+        katomic_store(&s->queued, false, memory_order_seq_cst);
+        if (!s->task)
             continue; // it ended after the wake that queued it
-        struct task_id id = {slot, katomic_load(&ex->slots[slot].generation, memory_order_relaxed)};
-        struct waker waker = executor_waker(id);
-        struct context cx = {.waker = &waker};
         polls++;
-        if (poll_task(ex, id, task, &cx) == POLL_READY)
+        if (poll_task(ex, slot) == POLL_READY)
             finish(ex, slot);
     }
     // exercise: 4.3 end
@@ -262,7 +257,7 @@ bool executor_cancel(struct executor *ex, struct task_id id)
     if (id.slot >= EXECUTOR_MAX_TASKS || !ex->slots[id.slot].task ||
         katomic_load(&ex->slots[id.slot].generation, memory_order_relaxed) != id.generation)
         return false; // ended already, or the slot holds a newer task
-    if (ex->polling && ex->current.slot == id.slot)
+    if (ex->polling == &ex->slots[id.slot])
         panic("executor_cancel: task %u cancels itself while it is polled (return POLL_READY)",
               id.slot);
     finish(ex, id.slot);
@@ -299,9 +294,11 @@ unsigned executor_task_count(const struct executor *ex)
 bool executor_current(const struct executor *ex, struct task_id *id,
                       enum poll (**poll)(struct future *, struct context *))
 {
-    if (!ex->polling || !ex->slots[ex->current.slot].task)
+    const struct task_slot *s = ex->polling;
+    if (!s || !s->task)
         return false;
-    *id = ex->current;
-    *poll = task_future(ex->slots[ex->current.slot].task)->poll;
+    *id = (struct task_id){(uint32_t)(s - ex->slots),
+                           katomic_load(&s->generation, memory_order_relaxed)};
+    *poll = task_future(s->task)->poll;
     return true;
 }

@@ -2,8 +2,8 @@
 // and sleeps when none is. Tasks live in a table of EXECUTOR_MAX_TASKS slots,
 // named by ids; a wake puts the task's slot in the ready queue, at most once;
 // run_ready_tasks polls what the queue holds; when nothing is ready the CPU
-// halts until the next interrupt. One CPU: the queued bits and the queue are
-// touched only with interrupts disabled.
+// halts until the next interrupt. One CPU: a wake, from a task or an
+// interrupt handler, runs with interrupts disabled.
 //
 // A task's life, and its "queued" bit (Embassy keeps the same bit):
 //
@@ -43,7 +43,7 @@ _Static_assert(EXECUTOR_MAX_TASKS == 1 << TASK_SLOT_BITS, "a slot fits in its bi
 struct task_slot {
     struct task *task;           // NULL while the slot is free (task context only)
     _Atomic uint64_t generation; // renewed by the executor when the task ends
-    bool queued;                 // in the ready queue (touched with interrupts disabled)
+    _Atomic bool queued;         // in the ready queue: set by a wake, cleared by the executor
 };
 // endregion: task_slot
 
@@ -53,8 +53,7 @@ struct executor {
     uint8_t free_slots[EXECUTOR_MAX_TASKS]; // a stack of the free ones (task context)
     unsigned free_count;
     struct ready_queue ready;
-    struct task_id current; // the task being polled, for fault reports
-    bool polling;           // whether `current` means anything now
+    struct task_slot *polling; // the task being polled, NULL between polls
 };
 // endregion: executor
 

@@ -1,29 +1,27 @@
-// future_poll with the checks that make contract violations loud, and the
-// waker that does nothing.
+// What future_poll says when its checks fail, and the waker that does nothing.
 #include "future.h"
 
 #include "panic.h"
 
-bool future_is_done(const struct future *f) { return f->done; }
+const struct future future_done; // only its address is used: "returned POLL_READY"
 
-bool future_was_moved(const struct future *f) { return f->polled_at && f->polled_at != f; }
+bool future_is_done(const struct future *f) { return f->polled_at == &future_done; }
 
-enum poll future_poll(struct future *f, struct context *cx)
+bool future_was_moved(const struct future *f)
 {
-    if (f->done)
+    return f->polled_at && f->polled_at != f && !future_is_done(f);
+}
+
+void future_contract_broken(const struct future *f)
+{
+    if (future_is_done(f))
         panic("future at %p polled after it returned POLL_READY "
               "(poll only until ready: the result is already in the struct)",
-              (void *)f);
-    // A copy carries the address of the original, so a move is seen here.
-    if (future_was_moved(f))
-        panic("future moved after its first poll: first polled at %p, now at %p "
-              "(a polled future must stay put: it may point into itself)",
-              (const void *)f->polled_at, (void *)f);
-    f->polled_at = f;
-    enum poll result = f->poll(f, cx);
-    if (result == POLL_READY)
-        f->done = true;
-    return result;
+              (const void *)f);
+    // A copy carries the address of the original: that is how a move shows.
+    panic("future moved after its first poll: first polled at %p, now at %p "
+          "(a polled future must stay put: it may point into itself)",
+          (const void *)f->polled_at, (const void *)f);
 }
 
 // region: waker_noop

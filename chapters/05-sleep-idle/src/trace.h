@@ -45,6 +45,8 @@ static inline void trace_task_end(const struct executor *ex, uint32_t slot)
 {
     (void)ex, (void)slot;
 }
+static inline void trace_idle_begin(const struct executor *ex) { (void)ex; }
+static inline void trace_idle_end(const struct executor *ex) { (void)ex; }
 #endif
 
 // The trace layer's side, for the demo kernel (TRACE builds). Task context.

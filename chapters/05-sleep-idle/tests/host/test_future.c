@@ -1,5 +1,6 @@
-// The core of future.h: ready futures, the poll-after-ready check, the waker
-// helpers and the waker that does nothing.
+// The core of future.h: ready futures, the poll-after-ready and move checks
+// (chapter 01's contract, carried here with future.c), the waker helpers and
+// the waker that does nothing.
 #include <criterion/criterion.h>
 #include <signal.h>
 
@@ -36,6 +37,40 @@ Test(future, poll_after_ready_is_caught, .signal = SIGABRT)
     ready_init(&r, 1);
     ASSERT_EQ(future_poll(&r.base, &cx), POLL_READY);
     future_poll(&r.base, &cx); // panics: polled after ready
+}
+
+// A future may point into itself once polled: moving it then is a bug that
+// future_poll catches, while a copy made before the first poll is fine.
+struct pending_once {
+    struct future base;
+    bool polled;
+};
+
+static enum poll pending_once_poll(struct future *f, struct context *cx)
+{
+    (void)cx;
+    struct pending_once *self = CONTAINER_OF(f, struct pending_once, base);
+    if (self->polled)
+        return POLL_READY;
+    self->polled = true;
+    return POLL_PENDING;
+}
+
+Test(future, a_move_after_the_first_poll_is_caught)
+{
+    struct waker w = waker_noop();
+    struct context cx = {&w};
+    struct pending_once a = {.polled = false}, b;
+    future_init(&a.base, pending_once_poll);
+    b = a; // not polled yet: moving it is fine
+    cr_assert(!future_was_moved(&b.base));
+    ASSERT_EQ(future_poll(&b.base, &cx), POLL_PENDING);
+    struct pending_once moved = b;
+    cr_assert(future_was_moved(&moved.base));
+    cr_assert(!future_was_moved(&b.base), "the original stays where it was polled");
+    ASSERT_PANICS(future_poll(&moved.base, &cx), "moved after its first poll");
+    ASSERT_EQ(future_poll(&b.base, &cx), POLL_READY, "the original goes on");
+    cr_assert(future_is_done(&b.base));
 }
 
 Test(future, init_makes_a_fresh_future)

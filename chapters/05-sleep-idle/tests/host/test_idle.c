@@ -335,6 +335,36 @@ Test(sleep, an_expiry_at_every_point_of_registration_is_not_lost, .init = fresh_
     test_points("timer.register", false, points, points, 0); // each is ready or woken
 }
 
+// A tick that does not reach the deadline, at each interrupt point of the
+// sleep's first poll: it must neither wake the sleep (early) nor spoil its
+// entry (an entry armed before its deadline is written would fire at once,
+// disarmed, and its real deadline would pass unnoticed). The ticks after it
+// must wake the sleep at its deadline, exactly once.
+Test(sleep, an_early_tick_at_every_point_of_registration_is_harmless, .init = fresh_timers)
+{
+    struct waker w = tally_waker();
+    struct context cx = {&w};
+    for (uint64_t k = 1; k <= 6; k++) {
+        fresh_timers();
+        w = tally_waker();
+        struct sleep s;
+        sleep_ticks_init(&s, &timers, 3); // the deadline: 4 ticks from now
+        simcpu_raise_at_point(TIMER, k);
+        ASSERT_EQ(future_poll(&s.base, &cx), POLL_PENDING, "k=%llu", (unsigned long long)k);
+        ASSERT_EQ(simcpu_delivered(TIMER), 1, "k=%llu: the tick landed", (unsigned long long)k);
+        ASSERT_EQ(tally_counts()->wakes + tally_counts()->wake_by_refs, 0,
+                  "k=%llu: a tick 3 ticks early woke the sleep", (unsigned long long)k);
+        simcpu_raise(TIMER);
+        simcpu_raise(TIMER);
+        ASSERT_EQ(tally_counts()->wakes, 0, "k=%llu: woken a tick early", (unsigned long long)k);
+        simcpu_raise(TIMER); // the 4th: the deadline
+        ASSERT_EQ(tally_counts()->wakes, 1, "k=%llu: the deadline passed and the sleep was not "
+                  "woken: its entry fired at the early tick", (unsigned long long)k);
+        ASSERT_EQ(future_poll(&s.base, &cx), POLL_READY, "k=%llu", (unsigned long long)k);
+        ASSERT_EQ(tally_outstanding(), 0, "k=%llu", (unsigned long long)k);
+    }
+}
+
 // A tick at each interrupt point of a cancellation: the entry is freed, the
 // registered waker dropped exactly once (or woken and consumed), nothing
 // dangles, and a later tick touches nothing.
