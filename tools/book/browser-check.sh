@@ -43,11 +43,12 @@ pass() { passed=$((passed + 1)); echo "ok    $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL  $1: $2"; }
 
 # load URL: dump the DOM after scripts ran into $work/dom, the browser's log into $work/log
+# (WINDOW=W,H: the window size; EXTRA: one more browser flag)
 load() {
     timeout 90 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
         --user-data-dir="$work/profile" --enable-logging=stderr --v=0 \
-        --window-size="${WINDOW:-1280,900}" ${EXTRA:-} \
+        --window-size="${WINDOW:-1280,900}" ${EXTRA:+"$EXTRA"} \
         --virtual-time-budget=3000 --dump-dom "$1" >"$work/dom" 2>"$work/log"
 }
 
@@ -148,17 +149,15 @@ done
 if ! EXTRA=--allow-file-access-from-files load "file://$work/cut.html"; then
     fail "figures and code blocks" "the browser failed or timed out"
 fi
-sed -n '/<pre id="cut">/,/<\/pre>/p' "$work/dom" | sed 's/<[^>]*>//g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g' |
-    while read -r name width count what; do
-        if [ "$count" = 0 ]; then
-            echo "pass $name at $width px: no figure or code block is cut off"
-        else
-            echo "fail $name at $width px: $count cut off: $what"
-        fi
-    done >"$work/cut"
+sed -n '/<pre id="cut">/,/<\/pre>/p' "$work/dom" |
+    sed 's/<[^>]*>//g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g' >"$work/cut"
 [ -s "$work/cut" ] || fail "figures and code blocks" "the measure did not run"
-while read -r verdict what; do
-    if [ "$verdict" = pass ]; then pass "$what"; else fail "${what%%:*}" "${what#*: }"; fi
+while read -r name width count what; do
+    if [ "$count" = 0 ]; then
+        pass "$name at $width px: no figure or code block is cut off"
+    else
+        fail "$name at $width px" "$count cut off: $what"
+    fi
 done <"$work/cut"
 
 # code: on a wide window (1600 px), no code block of a chapter page is cut off
