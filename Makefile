@@ -25,7 +25,7 @@ WHOSE = $(if $(DIR),your copy in $(DIR),$(if $(filter kernel-base,$(PROGRAM)),ke
     reference in $(PROGRAM)$(if $(wildcard $(WORKSPACE)/Makefile), (yours: DIR=$(WORKSPACE)))))
 
 .DEFAULT_GOAL := help
-.PHONY: help check-program run debug test test-programs test-snapshots book book-check deps clean compile_commands.json \
+.PHONY: help check-program run debug iso test-iso test test-programs test-snapshots book book-check deps clean compile_commands.json \
     $(addprefix test-,$(PROGRAMS))
 
 help:
@@ -35,6 +35,8 @@ help:
 	@echo "  make run DIR=workspace/NN-name   boot your own copy (or: cd there && make run)"
 	@echo "                         HEADLESS=1: serial here; QEMU_EXTRA=...: QEMU flags"
 	@echo "  make debug [CH=NN|DIR=path]  QEMU paused with a gdb stub and gdb, at kmain"
+	@echo "  make iso [CH=NN|DIR=path]    a bootable image (GRUB) for a USB stick or -cdrom"
+	@echo "                         ISO_CMDLINE=...: the kernel's command line"
 	@echo "  make test              every host test, QEMU test, the book and the grading checks"
 	@echo "  make book              render the book to build/book/index.html"
 	@echo "  make start CH=NN       write your starter copy of chapter NN to workspace/"
@@ -74,6 +76,19 @@ debug: check-program
 	@echo "Debugging $(WHOSE)"
 	@$(MAKE) --no-print-directory -C $(RUN_DIR) debug WORKBOOK=$(ROOT)
 
+# An image that boots a real PC (BIOS) from a USB stick, or QEMU from -cdrom.
+iso: check-program
+	@$(ROOT)/tools/deps.sh run iso
+	@echo "Making a bootable image of $(WHOSE)"
+	@$(MAKE) --no-print-directory -C $(RUN_DIR) iso WORKBOOK=$(ROOT)
+
+# One chapter's image booted through GRUB, as a PC boots it: one is enough,
+# since every chapter boots with kernel-base's boot code.
+test-iso:
+	@$(ROOT)/tools/deps.sh run iso
+	@echo "== $(notdir $(lastword $(PROGRAMS))): booted through GRUB from a CD image"
+	@$(MAKE) --no-print-directory -C $(lastword $(PROGRAMS)) test-iso
+
 # Each program's host tests (Criterion) and QEMU tests.
 $(addprefix test-,$(PROGRAMS)): test-%: deps
 	@echo "== $*: host tests"
@@ -106,6 +121,7 @@ test-snapshots:
 test: test-programs book-check test-snapshots
 	@if [ -f tools/grade/grade.mk ]; then echo "== grading invariants"; \
 	    $(MAKE) --no-print-directory test-grading; fi
+	@$(MAKE) --no-print-directory test-iso
 	@$(MAKE) --no-print-directory test-points test-tsan test-fuzz test-mutants
 	@echo "make test: everything passed"
 

@@ -10,7 +10,7 @@
 #   include ../../kernel-base/build.mk
 #
 # Targets: kernel, host-tests, test (host + QEMU), test-host, test-qemu, run,
-# debug, clean. Output goes to build/NAME/ (BUILD= overrides it).
+# debug, iso, test-iso, clean. Output goes to build/NAME/ (BUILD= overrides it).
 
 KERNEL_BASE := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 ROOT ?= $(abspath $(KERNEL_BASE)/..)
@@ -65,7 +65,7 @@ KERNEL_ELF := $(BUILD)/kernel.elf
 KERNEL_IMAGE := $(BUILD)/kernel32.elf
 HOST_TEST_BIN := $(BUILD)/host-tests
 
-.PHONY: all kernel host-tests test test-host test-qemu run debug clean print-build-files
+.PHONY: all kernel host-tests test test-host test-qemu run debug iso test-iso clean print-build-files
 all: kernel host-tests
 
 kernel: $(KERNEL_IMAGE)
@@ -153,6 +153,41 @@ run: $(KERNEL_IMAGE)
 
 debug: $(KERNEL_IMAGE)
 	@$(TOOLS)/qemu-debug.sh $(KERNEL_IMAGE) $(KERNEL_ELF)
+
+# make iso: an image that boots a PC from a CD or a USB stick (the book's
+# Setup page). GRUB loads the same Multiboot image as QEMU's -kernel; its first
+# menu entry passes ISO_CMDLINE, its second `test`. Only GRUB's BIOS modules:
+# the kernel writes to the VGA text screen, which UEFI firmware does not set up.
+# GRUB draws on the screen only, so serial output stays the kernel's alone.
+ISO_CMDLINE ?=
+ISO := $(BUILD)/kernel.iso
+
+# $(call make_iso,IMAGE,COMMAND LINE,SECONDS IN THE MENU). Made every time
+# (half a second), so that a new ISO_CMDLINE is never missed.
+define make_iso
+	$(Q)rm -rf $(1).files && mkdir -p $(1).files/boot/grub
+	$(Q)cp $(KERNEL_IMAGE) $(1).files/boot/kernel.elf
+	$(Q)printf '%s\n' 'set timeout=$(3)' \
+	    'menuentry "$(NAME)" {' '    multiboot /boot/kernel.elf $(2)' '}' \
+	    'menuentry "$(NAME): in-kernel tests" {' '    multiboot /boot/kernel.elf test' '}' \
+	    > $(1).files/boot/grub/grub.cfg
+	$(Q)grub-mkrescue -d /usr/lib/grub/i386-pc -o $(1) $(1).files 2> $(1).log || \
+	    { cat $(1).log; exit 1; }
+endef
+
+iso: $(KERNEL_IMAGE)
+	$(call make_iso,$(ISO),$(ISO_CMDLINE),3)
+	@echo "The bootable image is $(ISO)"
+	@echo "  in QEMU:  qemu-system-x86_64 -cdrom $(ISO)"
+	@echo "            (in a terminal without a desktop, add -display curses)"
+	@echo "  on a PC:  write it to a USB stick and boot it in BIOS (legacy) mode;"
+	@echo "            the book's Setup page says how"
+
+# The image booted through GRUB from QEMU's CD drive, with `test` and no menu:
+# the KTESTs run as under -kernel, after a real PC's boot path.
+test-iso: $(KERNEL_IMAGE)
+	$(call make_iso,$(BUILD)/kernel-test.iso,test,0)
+	$(PYTHON) $(TOOLS)/qemu-test.py --cdrom $(BUILD)/kernel-test.iso --name $(NAME)-iso
 
 clean:
 	rm -rf $(BUILD)

@@ -3,7 +3,7 @@
 # what is missing with apt-get (through sudo when not root), elsewhere print
 # the package list and stop.
 #
-#   tools/deps.sh run|test|book|debug|watch|browser|bench|fuzz|tsan ...
+#   tools/deps.sh run|test|book|debug|iso|watch|browser|bench|fuzz|tsan ...
 set -eu
 
 need=""
@@ -44,6 +44,15 @@ for what in "$@"; do
         command -v python3 >/dev/null || add python3
         ;;
     debug) command -v gdb >/dev/null || add gdb ;;
+    iso)
+        # make iso: grub-mkrescue and GRUB's BIOS modules (grub-pc-bin only
+        # provides them: it does not touch this machine's own boot loader),
+        # and xorriso, which writes the image. mtools is needed only for a
+        # UEFI image, which make iso does not make.
+        command -v grub-mkrescue >/dev/null || add grub-common
+        [ -f /usr/lib/grub/i386-pc/cdboot.img ] || add grub-pc-bin
+        command -v xorriso >/dev/null || add xorriso
+        ;;
     watch) command -v inotifywait >/dev/null || add inotify-tools ;;
     browser) command -v chromium >/dev/null || add chromium ;;
     compdb) command -v bear >/dev/null || add bear ;;

@@ -12,6 +12,11 @@
    once every expected line has been seen. Every line printed must also fit
    the 80-column VGA text screen, where a longer one wraps.
 
+With --cdrom IMAGE (make iso's test image), the kernel is booted the way a
+real PC boots it: QEMU's BIOS starts GRUB from the CD, and GRUB passes the
+command line written in the image (`test`). The KTEST run (1.) is checked;
+the panic tests need a command line each, so they run only with --kernel.
+
 Every boot has a time limit. Ends with `N passed, N failed`; exits 1 on any
 failure. Serial logs are kept under the kernel's build folder.
 """
@@ -32,7 +37,9 @@ ICOUNT = ["-icount", "shift=0,sleep=off"]
 
 
 def qemu_command(kernel, append, icount=False):
-    return ["qemu-system-x86_64", "-kernel", kernel, "-append", append,
+    """append None: kernel is a CD image whose boot loader sets the command line."""
+    load = ["-cdrom", kernel] if append is None else ["-kernel", kernel, "-append", append]
+    return ["qemu-system-x86_64", *load,
             "-serial", "stdio", "-display", "none", "-monitor", "none",
             "-no-reboot", "-nic", "none", "-m", "128M",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + (ICOUNT if icount else [])
@@ -108,8 +115,9 @@ def describe_exit(code, timeout):
 
 
 def run_ktests(args, report, logs):
-    log = os.path.join(logs, "ktest.log")
-    code, lines = boot(args.kernel, "test", args.timeout, log)
+    image, append = (args.cdrom, None) if args.cdrom else (args.kernel, "test")
+    log = os.path.join(logs, "cdrom-ktest.log" if args.cdrom else "ktest.log")
+    code, lines = boot(image, append, args.timeout, log)
     alone = {"panic": [], "icount": []}  # the tests that get a boot of their own
     for line in lines:
         m = re.fullmatch(r"(\w+) \.\.\. ok", line)
@@ -215,7 +223,9 @@ def run_golden(args, report, logs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--kernel", required=True, help="the 32-bit Multiboot image")
+    image = parser.add_mutually_exclusive_group(required=True)
+    image.add_argument("--kernel", help="the 32-bit Multiboot image")
+    image.add_argument("--cdrom", help="a CD image (make iso) that boots with `test`")
     parser.add_argument("--name", required=True, help="prefix for the report lines")
     parser.add_argument("--golden", help="expected serial output of a normal boot")
     parser.add_argument("--timeout", type=float, default=20, help="seconds per boot")
@@ -225,13 +235,17 @@ def main():
     parser.add_argument("--icount", action="store_true",
                         help="boot the --ktest tests under -icount (for KTEST_ICOUNT tests)")
     args = parser.parse_args()
+    if args.cdrom and (args.golden or args.ktest or args.no_ktests):
+        parser.error("--cdrom runs the KTESTs its image's command line asks for, nothing else")
 
-    logs = os.path.join(os.path.dirname(os.path.abspath(args.kernel)), "qemu-test")
+    logs = os.path.join(os.path.dirname(os.path.abspath(args.kernel or args.cdrom)), "qemu-test")
     os.makedirs(logs, exist_ok=True)
     report = Report(args.name)
     for test in args.ktest:
         run_one_ktest(args, report, logs, test, args.icount)
-    if not args.no_ktests and not args.ktest:
+    if args.cdrom:
+        run_ktests(args, report, logs)
+    elif not args.no_ktests and not args.ktest:
         alone = run_ktests(args, report, logs)
         for test in alone["panic"]:
             run_panic_test(args, report, logs, test)

@@ -4,8 +4,11 @@
 # For every page: it loads from file:// with no console message, no script
 # error and no resource that failed to load (the page records those on <html>,
 # see theme/page.html), and its script ran to the end (data-book-js="ok").
-# Then the search page must find a word that the book contains and must not
-# find one that it does not.
+# At 800, 1200 and 1600 px, nothing in its text is cut off: no figure (img,
+# svg, object) or code block is cut by a box that hides what overflows, or
+# reaches past the text column with no scroll bar to show the rest; and from
+# 1200 px on, every figure fits the column. Then the search page must find a
+# word that the book contains and must not find one that it does not.
 #
 # Run by CI (.ci/run) after `make book`; it installs nothing (Debian package:
 # chromium). Environment: CHROMIUM (the browser command), SEARCH_WORD (default
@@ -40,13 +43,72 @@ pass() { passed=$((passed + 1)); echo "ok    $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL  $1: $2"; }
 
 # load URL: dump the DOM after scripts ran into $work/dom, the browser's log into $work/log
+# (WINDOW=W,H: the window size; EXTRA: one more browser flag)
 load() {
     timeout 90 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
         --user-data-dir="$work/profile" --enable-logging=stderr --v=0 \
-        --window-size="${WINDOW:-1280,900}" \
+        --window-size="${WINDOW:-1280,900}" ${EXTRA:+"$EXTRA"} \
         --virtual-time-budget=3000 --dump-dom "$1" >"$work/dom" 2>"$work/log"
 }
+
+# What is cut off, measured in one browser load: cut.html holds an iframe per
+# page and width (each iframe is a window of that width to the page inside),
+# and cut.js measures every one of them once they have all loaded. The column
+# is the content box of the text (.content). A code block's lines may overflow
+# it only into a scroll bar that is there; a figure or code block whose box
+# reaches past the column must sit in a scroller with a scroll bar; and from
+# 1200 px on, a figure may not scroll at all: it must fit. cut.js writes one
+# line per iframe, "PAGE WIDTH COUNT WHAT...", into <pre id="cut">.
+cat >"$work/cut.js" <<'EOF'
+function cutOff(win) {
+  var doc = win.document, col = doc.querySelector('.content'), cut = [];
+  if (!col) return cut;
+  var colRight = col.getBoundingClientRect().right -
+    parseFloat(win.getComputedStyle(col).paddingRight);
+  function px(x) { return Math.round(x) + ' px'; }
+  // A horizontal scroller whose scroll bar is not hidden. (Whether the bar is
+  // drawn yet is not asked: Chromium adds it some layouts after the overflow.)
+  function hasBar(e) {
+    var s = win.getComputedStyle(e);
+    return /auto|scroll/.test(s.overflowX) && s.scrollbarWidth !== 'none';
+  }
+  function clipper(e) {  // the nearest box inside the column that clips e
+    for (var a = e.parentElement; a && a !== col; a = a.parentElement)
+      if (win.getComputedStyle(a).overflowX !== 'visible') return a;
+    return null;
+  }
+  col.querySelectorAll('img, svg, object, pre').forEach(function (e) {
+    var r = e.getBoundingClientRect(), figure = e.tagName !== 'PRE';
+    if (!r.width || e.parentElement.closest('svg')) return;
+    var name = e.tagName.toLowerCase() + ' ' + (e.getAttribute('src') ||
+      e.getAttribute('data') || '"' + e.textContent.trim().split('\n')[0].slice(0, 40) + '"');
+    if (!figure && e.scrollWidth > e.clientWidth + 1 && !hasBar(e))
+      cut.push(name + ': ' + px(e.scrollWidth) + ' of lines in ' + px(e.clientWidth) +
+        ' with no scroll bar');
+    if (r.right <= colRight + 1) return;
+    var a = clipper(e), where = px(r.width) + ' wide, its right edge at ' +
+      px(r.right) + ', past the column, which ends at ' + px(colRight);
+    if (figure && win.innerWidth >= 1200)
+      cut.push(name + ': ' + where + (a && hasBar(a) ? ' (it scrolls; it should fit)' : ''));
+    else if (!a || !hasBar(a))
+      cut.push(name + ': ' + where + ', with no scroll bar to show the rest');
+  });
+  return cut;
+}
+// The load event comes once every iframe has loaded, pictures included.
+addEventListener('load', function () {
+  var lines = [];
+  document.querySelectorAll('iframe').forEach(function (f) {
+    var cut = cutOff(f.contentWindow);
+    lines.push(f.src.replace(/.*\//, '') + ' ' + f.width + ' ' + cut.length + ' ' + cut.join(' | '));
+  });
+  var pre = document.createElement('pre');
+  pre.id = 'cut';
+  pre.textContent = lines.join('\n');
+  document.body.appendChild(pre);
+});
+EOF
 
 # attribute NAME: the value of data-NAME on the dumped page's <html>, or nothing
 attribute() {
@@ -73,6 +135,30 @@ for page in "$book"/*.html; do
         pass "$name"
     fi
 done
+
+# figures and code blocks at three widths: a narrow window, a laptop, a wide
+# screen. The harness reads the pages' documents: file:// needs a flag for that.
+{
+    echo '<!DOCTYPE html><html><body><script src="cut.js"></script>'
+    for page in "$book"/*.html; do
+        for width in 800 1200 1600; do
+            echo "<iframe src=\"file://$page\" width=\"$width\" height=\"900\"></iframe>"
+        done
+    done
+} >"$work/cut.html"
+if ! EXTRA=--allow-file-access-from-files load "file://$work/cut.html"; then
+    fail "figures and code blocks" "the browser failed or timed out"
+fi
+sed -n '/<pre id="cut">/,/<\/pre>/p' "$work/dom" |
+    sed 's/<[^>]*>//g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g' >"$work/cut"
+[ -s "$work/cut" ] || fail "figures and code blocks" "the measure did not run"
+while read -r name width count what; do
+    if [ "$count" = 0 ]; then
+        pass "$name at $width px: no figure or code block is cut off"
+    else
+        fail "$name at $width px" "$count cut off: $what"
+    fi
+done <"$work/cut"
 
 # code: on a wide window (1600 px), no code block of a chapter page is cut off
 for page in "$book"/0*.html; do
