@@ -17,7 +17,8 @@ serial_here="-chardev stdio,id=term,mux=on,signal=on,logfile=$log -serial charde
 
 if [ "${HEADLESS:-}" = 1 ] || { [ -z "${DISPLAY:-}" ] && ! [ -t 1 ]; }; then
     echo "QEMU: serial console here (quit: Ctrl-A then X; log: $log)"
-    mode="$serial_here -display none"
+    # Nobody sees the screen: the kernel prints its status lines on serial too.
+    mode="$serial_here -display none -append status=serial"
 elif [ -n "${DISPLAY:-}" ]; then
     echo "QEMU: kernel in a window, serial console here (quit: close the window, or Ctrl-A then X)"
     mode="$serial_here"

@@ -4,12 +4,21 @@
 #include "cpu.h"
 #include "katomic.h"
 #include "kprintf.h"
+#include "pit.h"
 #include "serial.h"
 
 // Characters so far, so the test runner sees output. Printing may happen in
 // an interrupt handler too: the screen's state is touched with interrupts
 // disabled, and this count is an atomic (relaxed: it orders nothing).
 static _Atomic uint64_t written;
+
+// Booted with status=serial (make run HEADLESS=1), where nobody sees the
+// screen, the status lines are printed on serial too, each on a line of its
+// own: only at the start of a line, so as never to split a line being typed,
+// and each at most once a second. Task context only, like the status lines.
+static bool status_on_serial;
+static bool at_line_start = true;
+static uint64_t status_printed_at[VGA_STATUS_LINES];
 
 void console_init(void)
 {
@@ -24,6 +33,7 @@ void console_putc(char c)
     bool was_enabled = cpu_interrupts_save_disable();
     serial_putc(c);
     vga_putc(c);
+    at_line_start = c == '\n';
     katomic_fetch_add(&written, 1, memory_order_relaxed);
     cpu_interrupts_restore(was_enabled);
 }
@@ -37,10 +47,30 @@ void console_set_color(enum vga_color fg, enum vga_color bg)
     cpu_interrupts_restore(was_enabled);
 }
 
+void console_set_status_on_serial(bool on) { status_on_serial = on; }
+
+bool console_status_on_serial(void) { return status_on_serial; }
+
+static void serial_status(unsigned line, const char *text)
+{
+    uint64_t now = pit_ticks();
+    if (!at_line_start || line >= VGA_STATUS_LINES ||
+        (status_printed_at[line] && now - status_printed_at[line] < pit_hz()))
+        return;
+    status_printed_at[line] = now;
+    for (const char *p = "[status] "; *p; p++)
+        serial_putc(*p);
+    for (; *text; text++)
+        serial_putc(*text);
+    serial_putc('\n');
+}
+
 void console_status(unsigned line, const char *text)
 {
     bool was_enabled = cpu_interrupts_save_disable();
     vga_set_status(line, text);
+    if (status_on_serial && text)
+        serial_status(line, text);
     cpu_interrupts_restore(was_enabled);
 }
 

@@ -1,6 +1,7 @@
 // The kernel console: every character goes to COM1 and to the VGA text screen.
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,9 +26,16 @@ enum vga_color {
 
 #define VGA_COLUMNS 80
 #define VGA_ROWS    25
+// The rows the kernel writes: a terminal's default 24, all of which QEMU's
+// -display curses shows (it cuts the 25th, so that row is left blank).
+#define VGA_SHOWN_ROWS 24
 #define VGA_STATUS_LINES 4
 
 void console_init(void);
+// Whether the status lines are printed on serial too (booted with
+// status=serial, as make run HEADLESS=1 does: nobody sees the screen).
+void console_set_status_on_serial(bool on);
+bool console_status_on_serial(void);
 // Safe from any context: each character is written with interrupts disabled.
 void console_putc(char c);
 // How many characters have been written so far.

@@ -7,6 +7,7 @@
 #include "interrupts.h"
 #include "keyboard.h"
 #include "kprintf.h"
+#include "kstring.h"
 #include "ktest.h"
 #include "pit.h"
 
@@ -23,6 +24,9 @@ void kernel_entry(uint32_t multiboot_magic, uint32_t multiboot_info)
     keyboard_init();   // IRQ 1
     cpu_interrupts_enable();
 
+    char value[16];
+    console_set_status_on_serial(boot_cmdline_value("status", value, sizeof value) &&
+                                 memcmp(value, "serial", sizeof "serial") == 0);
     char test[64];
     if (boot_cmdline_value("test", test, sizeof test))
         ktest_main(test);

@@ -1,5 +1,7 @@
 // The VGA text screen: 80x25 cells at 0xB8000, each a character and a colour
 // byte; scrolls at the bottom and keeps the hardware cursor after the text.
+// Only the first VGA_SHOWN_ROWS rows are written, so that a 24-row terminal
+// shows the whole screen, status lines included.
 #include "console.h"
 #include "cpu.h"
 #include "io.h"
@@ -9,9 +11,9 @@
 #define CRTC_DATA  0x3D5
 
 static unsigned row, column;
-// The rows text scrolls through: all of them, or all but the last once a
-// status line has been shown there.
-static unsigned text_rows = VGA_ROWS;
+// The rows text scrolls through: all the shown ones, or fewer once status
+// lines have been shown below them.
+static unsigned text_rows = VGA_SHOWN_ROWS;
 // cppcheck-suppress badBitmaskCheck ; spelled out: grey on black
 static uint8_t color = VGA_LIGHT_GREY | VGA_BLACK << 4;
 
@@ -36,6 +38,8 @@ void vga_clear(void)
 
 void vga_init(void)
 {
+    for (unsigned i = 0; i < VGA_ROWS * VGA_COLUMNS; i++) // the BIOS's text too
+        BUFFER[i] = cell(' ');
     outb(CRTC_INDEX, 0x0A); // cursor start scan line 14, cursor shown
     outb(CRTC_DATA, 14);
     outb(CRTC_INDEX, 0x0B); // cursor end scan line 15
@@ -88,20 +92,21 @@ void vga_set_status(unsigned line, const char *text)
     if (line >= VGA_STATUS_LINES)
         return;
     if (!text) { // give the rows back to the text
-        for (unsigned i = text_rows * VGA_COLUMNS; i < VGA_ROWS * VGA_COLUMNS; i++)
+        for (unsigned i = text_rows * VGA_COLUMNS; i < VGA_SHOWN_ROWS * VGA_COLUMNS; i++)
             BUFFER[i] = cell(' ');
-        text_rows = VGA_ROWS;
+        text_rows = VGA_SHOWN_ROWS;
         return;
     }
-    // Status line `line` is row VGA_ROWS - 1 - line: the text scrolls above it.
-    while (text_rows > VGA_ROWS - 1 - line) {
+    // Status line `line` is the `line`-th shown row from the bottom: the text
+    // scrolls above it.
+    while (text_rows > VGA_SHOWN_ROWS - 1 - line) {
         text_rows--;
         if (row >= text_rows) // the cursor was on a row the status takes
             scroll();
     }
     // cppcheck-suppress badBitmaskCheck ; spelled out: black on grey
     uint16_t attr = (uint16_t)(VGA_BLACK | VGA_LIGHT_GREY << 4) << 8;
-    unsigned start = (VGA_ROWS - 1 - line) * VGA_COLUMNS;
+    unsigned start = (VGA_SHOWN_ROWS - 1 - line) * VGA_COLUMNS;
     for (unsigned i = 0; i < VGA_COLUMNS; i++) {
         char c = *text ? *text++ : ' ';
         BUFFER[start + i] = attr | (uint8_t)c;

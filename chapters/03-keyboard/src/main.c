@@ -4,6 +4,7 @@
 // often the keyboard task was polled for each key.
 #include "bench_keys.h"
 #include "boot.h"
+#include "console.h"
 #include "example.h"
 #include "irq_stream.h"
 #include "keyboard.h"
@@ -35,6 +36,13 @@ static void show_key_cost(const struct key_event *ev, void *arg)
     (void)ev;
     (void)arg;
     trace_key_report();
+}
+
+static void show_byte_cost(void *arg)
+{
+    (void)arg;
+    if (console_status_on_serial())
+        trace_key_report();
 }
 
 // SIMPLE_EXECUTOR_SPAWN takes the size from the future variable itself.
@@ -69,14 +77,19 @@ void kmain(void)
     // region: kmain_tasks
     struct keyboard_task keys;
     struct serial_echo echo;
-    trace_watch_stream(&keyboard.base);
+    // What typing costs: the keyboard task's polls, or, when nobody sees the
+    // screen (make run HEADLESS=1: typing arrives on serial), the serial task's.
+    if (console_status_on_serial())
+        trace_watch_stream(&serial.base, "serial task");
+    else
+        trace_watch_stream(&keyboard.base, "keyboard task");
     keyboard_task_init(&keys, &keyboard, show_key_cost, NULL);
     if (bench_keys_booted()) { // `make bench`: the kernel types keys, and times each
         trace_bench_keys(bench_keys_last_press);
         bench_keys_start(NULL);
         kprintf("bench: ready\n");
     }
-    serial_echo_init(&echo, &serial);
+    serial_echo_init(&echo, &serial, show_byte_cost, NULL);
     SPAWN(&ex, &keys);
     SPAWN(&ex, &echo);
     kprintf("Type on the keyboard, or in the serial terminal.\n");

@@ -12,10 +12,13 @@ struct serial_echo {
     struct irq_stream *source; // opened by the first poll
     struct stream *bytes;
     struct stream_next next;
+    void (*on_byte)(void *arg); // called after each byte it echoes; may be NULL
+    void *on_byte_arg;
 };
 
 // A task that says it is listening once its stream is open, then echoes
-// every byte received on `source`: printable ASCII as it
-// is, Enter (CR) as a new line, Backspace and DEL as a backspace; other
-// bytes as <0xNN>. It never finishes. Task context.
-void serial_echo_init(struct serial_echo *t, struct irq_stream *source);
+// every byte received on `source`: printable ASCII as it is, Enter (CR) as a
+// new line, Backspace and DEL as a backspace; other bytes as <0xNN>; and
+// calls on_byte(arg) (unless NULL) after each. It never finishes. Task context.
+void serial_echo_init(struct serial_echo *t, struct irq_stream *source,
+                      void (*on_byte)(void *arg), void *arg);

@@ -10,6 +10,7 @@
 #include "kprintf.h"
 
 static const struct stream *_Atomic watched;
+static const char *watched_name = "keyboard task";
 static unsigned long stream_polls; // pending polls of the watched stream
 static _Atomic uint32_t scancodes; // bytes the watched stream took
 static struct {
@@ -38,8 +39,9 @@ struct trace_stream_counts trace_stream_counts(void)
     };
 }
 
-void trace_watch_stream(const struct stream *s)
+void trace_watch_stream(const struct stream *s, const char *task_name)
 {
+    watched_name = task_name;
     atomic_store_explicit(&watched, s, memory_order_relaxed);
 }
 
@@ -54,8 +56,8 @@ void trace_key_report(void)
     if (bench_last_press)
         kprintf("bench: key polls=%lu scancodes=%u latency_tsc=%llu\n", key_polls, key_bytes,
                 (unsigned long long)(cpu_rdtsc() - bench_last_press()));
-    kstatus("keyboard task: %lu polls for the last key (%u scancodes); %lu keys", key_polls,
-            key_bytes, at_last_key.keys);
+    kstatus("%s: %lu polls for the last key (%u scancodes); %lu keys", watched_name,
+            key_polls, key_bytes, at_last_key.keys);
     at_last_key.polls = stream_polls;
     at_last_key.scancodes = bytes;
 }

@@ -28,12 +28,16 @@ static enum poll serial_echo_poll(struct future *f, struct context *cx)
         if (self->next.ended)
             break;
         echo_byte(self->next.item);
+        if (self->on_byte)
+            self->on_byte(self->on_byte_arg);
     }
     ASYNC_END(self->resume);
 }
 
-void serial_echo_init(struct serial_echo *t, struct irq_stream *source)
+void serial_echo_init(struct serial_echo *t, struct irq_stream *source,
+                      void (*on_byte)(void *arg), void *arg)
 {
-    *t = (struct serial_echo){.source = source, .resume = ASYNC_START};
+    *t = (struct serial_echo){
+        .source = source, .resume = ASYNC_START, .on_byte = on_byte, .on_byte_arg = arg};
     future_init(&t->base, serial_echo_poll);
 }

@@ -5,6 +5,7 @@
 #include "async.h"
 #include "bench_keys.h"
 #include "boot.h"
+#include "console.h"
 #include "cpu.h"
 #include "example.h"
 #include "executor.h"
@@ -205,9 +206,22 @@ static void on_key(const struct key_event *ev, void *arg)
 }
 // endregion: on_key
 
+static void show_byte_cost(void *arg)
+{
+    (void)arg;
+    if (console_status_on_serial())
+        trace_key_report();
+}
+
 void kmain(void)
 {
+#ifdef IDLE_NAIVE
+    kprintf("Chapter 05, NAIVE: checks the queue, then halts, with interrupts on\n"
+            "  (a delay of %d between the check and the hlt): it loses wakeups\n",
+            IDLE_WINDOW);
+#else
     kprintf("Chapter 05: an executor that sleeps when idle\n");
+#endif
     tsc_per_ms = measure_tsc_per_ms();
     timer_list_init(&timers, pit_ticks, pit_hz());
     pit_set_hook(timer_tick);
@@ -235,7 +249,12 @@ void kmain(void)
     static struct spawner spawner; // the keyboard task's, for the rest of the run
     spawner = executor_spawner(&ex);
     struct keyboard_task keys;
-    trace_watch_stream(&keyboard.base);
+    // What typing costs: the keyboard task's polls, or, when nobody sees the
+    // screen (make run HEADLESS=1: typing arrives on serial), the serial task's.
+    if (console_status_on_serial())
+        trace_watch_stream(&serial.base, "serial task");
+    else
+        trace_watch_stream(&keyboard.base, "keyboard task");
     keyboard_task_init(&keys, &keyboard, on_key, &spawner);
     if (bench_keys_booted()) { // `make bench`: the kernel types keys, and times each
         trace_bench_keys(bench_keys_last_press);
@@ -243,7 +262,7 @@ void kmain(void)
         kprintf("bench: ready\n");
     }
     struct serial_echo echo;
-    serial_echo_init(&echo, &serial);
+    serial_echo_init(&echo, &serial, show_byte_cost, NULL);
     struct clock_task clock = {.resume = ASYNC_START};
     future_init(&clock.base, clock_task_poll);
     SPAWN(&keys, NULL);

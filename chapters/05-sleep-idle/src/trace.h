@@ -51,10 +51,11 @@ static inline void trace_idle_end(const struct executor *ex) { (void)ex; }
 
 // The trace layer's side, for the demo kernel (TRACE builds). Task context.
 
-// Which stream's polls and items to count: the keyboard's. A task that
+// Which stream's polls and items to count, and the name of the task that
+// reads it: the keyboard's, or serial's when nobody sees the screen. A task that
 // awaits a stream ends each of its polls with a pending poll of the stream:
 // the polls of the task since the last key are the pending polls since then.
-void trace_watch_stream(const struct stream *s);
+void trace_watch_stream(const struct stream *s, const char *task_name);
 
 // After each key the keyboard task echoes: what the key cost, on the status
 // line; and, once trace_bench_keys() was called, on a line of its own for

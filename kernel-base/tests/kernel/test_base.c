@@ -49,12 +49,12 @@ KTEST(vga_colours_and_scrolling)
     kprintf("first\n");
     console_set_color(VGA_LIGHT_GREY, VGA_BLACK);
     KTEST_ASSERT_EQ(vga_cell(0, 0) >> 8, VGA_YELLOW | VGA_BLUE << 4);
-    for (int i = 0; i < VGA_ROWS; i++)
+    for (int i = 0; i < VGA_SHOWN_ROWS; i++)
         kprintf("line %d\n", i);
-    // 26 lines printed on a 25-line screen, the cursor on a new 26th line:
-    // two scrolls, so "line 1" is now on top.
+    // 25 lines printed on the 24 rows the kernel writes, the cursor on a new
+    // 26th line: two scrolls, so "line 1" is now on top.
     KTEST_ASSERT_EQ(cell_char(0, 5), '1');
-    KTEST_ASSERT_EQ(vga_cursor_row(), VGA_ROWS - 1);
+    KTEST_ASSERT_EQ(vga_cursor_row(), VGA_SHOWN_ROWS - 1);
 }
 
 KTEST(int3_returns_and_continues)
@@ -293,15 +293,17 @@ KTEST(status_line_stays_put_while_text_scrolls)
         kprintf("line %d\n", i);
     const char *expected = "status: all well";
     for (unsigned i = 0; expected[i]; i++)
-        KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 1, i), expected[i]);
-    KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 1, 40), ' ');
-    KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 2, 0), 's');
-    KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 2, 1), 'e');
-    KTEST_ASSERT_EQ(vga_cursor_row(), VGA_ROWS - 3);  // text stops above them
-    KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 4, 5), '4'); // "line 49" just above the cursor
-    KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 4, 6), '9');
+        KTEST_ASSERT_EQ(cell_char(VGA_SHOWN_ROWS - 1, i), expected[i]);
+    KTEST_ASSERT_EQ(cell_char(VGA_SHOWN_ROWS - 1, 40), ' ');
+    KTEST_ASSERT_EQ(cell_char(VGA_SHOWN_ROWS - 2, 0), 's');
+    KTEST_ASSERT_EQ(cell_char(VGA_SHOWN_ROWS - 2, 1), 'e');
+    KTEST_ASSERT_EQ(vga_cursor_row(), VGA_SHOWN_ROWS - 3);  // text stops above them
+    KTEST_ASSERT_EQ(cell_char(VGA_SHOWN_ROWS - 4, 5), '4'); // "line 49" just above the cursor
+    KTEST_ASSERT_EQ(cell_char(VGA_SHOWN_ROWS - 4, 6), '9');
+    for (unsigned i = 0; i < VGA_COLUMNS; i++) // the 25th row, which curses cuts, stays blank
+        KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 1, i), ' ');
     console_status(0, NULL);
-    KTEST_ASSERT_EQ(cell_char(VGA_ROWS - 1, 0), ' ');
+    KTEST_ASSERT_EQ(cell_char(VGA_SHOWN_ROWS - 1, 0), ' ');
 }
 
 KTEST(the_kernel_knows_its_functions_by_name)

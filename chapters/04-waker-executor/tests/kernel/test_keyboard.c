@@ -88,7 +88,7 @@ static void report_key(const struct key_event *ev, void *arg)
 KTEST(the_keyboard_task_echoes_keys_and_reports_drops)
 {
     console_clear();
-    trace_watch_stream(&echo_keyboard.base);
+    trace_watch_stream(&echo_keyboard.base, "keyboard task");
     struct keyboard_task task;
     keyboard_task_init(&task, &echo_keyboard, report_key, NULL);
     struct waker w = waker_noop();

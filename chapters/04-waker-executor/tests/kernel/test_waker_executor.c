@@ -27,7 +27,7 @@ KTEST(the_keyboard_task_is_polled_once_per_burst_of_scancodes)
 {
     console_clear();
     executor_init(&ex);
-    trace_watch_stream(&keys.base);
+    trace_watch_stream(&keys.base, "keyboard task");
     struct keyboard_task task;
     keyboard_task_init(&task, &keys, report_key, NULL);
     KTEST_ASSERT_EQ(EXECUTOR_SPAWN(&ex, &task, NULL, NULL), EXECUTOR_SPAWNED);

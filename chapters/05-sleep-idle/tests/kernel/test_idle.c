@@ -74,7 +74,7 @@ static void start_keyboard_task(struct irq_stream *stream)
     executor_init(&ex);
     timer_list_init(&timers, pit_ticks, pit_hz());
     katomic_store(&keys, stream, memory_order_release);
-    trace_watch_stream(&stream->base);
+    trace_watch_stream(&stream->base, "keyboard task");
     struct keyboard_task task;
     keyboard_task_init(&task, stream, count_press, NULL);
     KTEST_ASSERT_EQ(EXECUTOR_SPAWN(&ex, &task, NULL, NULL), EXECUTOR_SPAWNED);
