@@ -46,13 +46,15 @@ BASE_KERNEL := $(addprefix $(KERNEL_BASE)/kernel/,boot.S isr.S start.c boot_info
     interrupts.c pic.c pit.c keyboard.c serial.c vga.c console.c mem.c panic.c ktest.c string.c \
     bench_keys.c ksyms.c)
 BASE_HOST := $(addprefix $(KERNEL_BASE)/host/,simcpu.c mem.c console.c panic.c testing.c)
+# Portable code that only SMP kernels run; the host tests always test it.
+BASE_SMP_PORTABLE := $(KERNEL_BASE)/lib/spinlock.c
 
 # Objects mirror their source paths: kernel-base's under base/, ours under obj/.
 base_objs = $(patsubst $(KERNEL_BASE)/%,$(BUILD)/$(1)/base/%.o,$(2))
 own_objs = $(patsubst %,$(BUILD)/$(1)/obj/%.o,$(2))
 KERNEL_OBJS := $(call base_objs,kernel,$(BASE_KERNEL) $(BASE_PORTABLE)) \
     $(call own_objs,kernel,$(SOURCES) $(KERNEL_TESTS))
-HOST_OBJS := $(call base_objs,host,$(BASE_HOST) $(BASE_PORTABLE)) \
+HOST_OBJS := $(call base_objs,host,$(BASE_HOST) $(BASE_PORTABLE) $(BASE_SMP_PORTABLE)) \
     $(call own_objs,host,$(PORTABLE) $(HOST_TESTS))
 
 KERNEL_ELF := $(BUILD)/kernel.elf
