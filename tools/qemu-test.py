@@ -13,10 +13,18 @@
 
 Every boot has a time limit. Ends with `N passed, N failed`; exits 1 on any
 failure. Serial logs are kept under the kernel's build folder.
+
+--cpus N boots N CPUs (`-smp N`, for kernels built with SMP := 1), and
+--qemu-args "..." adds QEMU flags to every boot, such as the accelerator's:
+`-accel tcg,thread=multi` (a host thread per CPU) or `-icount
+shift=0,sleep=off` (the CPUs in turn, the same run every time); --append
+WORDS adds words to every boot's kernel command line (`icount` tells a test
+that its timing is exact).
 """
 import argparse
 import os
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -25,11 +33,18 @@ EXIT_SUCCESS = (0x10 << 1) | 1  # KTEST_EXIT_SUCCESS through isa-debug-exit
 EXIT_FAILURE = (0x11 << 1) | 1
 
 
+# Set by main() from --cpus, --qemu-args and --append; nothing for a
+# one-CPU kernel.
+EXTRA_ARGS = []
+EXTRA_APPEND = []
+
+
 def qemu_command(kernel, append):
+    append = " ".join([append] + EXTRA_APPEND).strip()
     return ["qemu-system-x86_64", "-kernel", kernel, "-append", append,
             "-serial", "stdio", "-display", "none", "-monitor", "none",
             "-no-reboot", "-nic", "none", "-m", "128M",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + EXTRA_ARGS
 
 
 def boot(kernel, append, timeout, log_path, stop_when=None, feed=None):
@@ -214,9 +229,16 @@ def main():
     parser.add_argument("--no-ktests", action="store_true", help="only the golden test")
     parser.add_argument("--ktest", action="append", default=[],
                         help="boot with test=NAME and run only that KTEST (repeatable)")
+    parser.add_argument("--cpus", type=int, help="boot this many CPUs (-smp)")
+    parser.add_argument("--qemu-args", default="", help="more QEMU flags for every boot")
+    parser.add_argument("--append", default="", help="more words for every boot's command line")
+    parser.add_argument("--logs", help="folder for the serial logs (default: qemu-test/ "
+                        "beside the kernel)")
     args = parser.parse_args()
 
-    logs = os.path.join(os.path.dirname(os.path.abspath(args.kernel)), "qemu-test")
+    EXTRA_ARGS[:] = (["-smp", str(args.cpus)] if args.cpus else []) + shlex.split(args.qemu_args)
+    EXTRA_APPEND[:] = args.append.split()
+    logs = args.logs or os.path.join(os.path.dirname(os.path.abspath(args.kernel)), "qemu-test")
     os.makedirs(logs, exist_ok=True)
     report = Report(args.name)
     for test in args.ktest:
