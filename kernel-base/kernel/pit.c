@@ -2,6 +2,7 @@
 // IRQ 0, and the handler counts it.
 #include "pit.h"
 
+#include "cpu.h"
 #include "interrupts.h"
 #include "io.h"
 #include "katomic.h"
@@ -46,3 +47,17 @@ void pit_init(unsigned hz)
 unsigned pit_hz(void) { return rate; }
 
 uint64_t pit_ticks(void) { return katomic_load(&ticks, memory_order_relaxed); }
+
+#ifdef SMP
+// Check with interrupts off, then sti; hlt as one step: a tick that comes
+// after the check is pending at the sti and ends the hlt at once.
+void pit_sleep_until(uint64_t tick)
+{
+    cpu_interrupts_disable();
+    while (pit_ticks() < tick) {
+        cpu_enable_and_halt();
+        cpu_interrupts_disable();
+    }
+    cpu_interrupts_enable();
+}
+#endif

@@ -9,6 +9,12 @@ void pit_init(unsigned hz);
 unsigned pit_hz(void);
 // Ticks since pit_init. Safe from any context.
 uint64_t pit_ticks(void);
+#ifdef SMP
+// Sleep until pit_ticks() reaches `tick`. Task context, interrupts enabled;
+// on CPU 0, which the PIT interrupts (another CPU wakes only at its own timer's
+// ticks to look). SMP kernels wait on it while they start the other CPUs.
+void pit_sleep_until(uint64_t tick);
+#endif
 
 // Called in interrupt context at every tick, with the tick count it has just
 // reached: it must not allocate, lock, block or print.
