@@ -17,32 +17,33 @@
 #define APIC_BASE_MSR 0x1B
 
 // Register offsets, in bytes; each register is 32 bits on a 16-byte line.
-#define ID            0x020
-#define TPR           0x080 // task priority: 0 lets every vector in
-#define EOI           0x0B0
-#define SVR           0x0F0 // spurious vector, and the software enable bit
-#define ESR           0x280 // error status
-#define ICR_LOW       0x300 // interrupt command: writing it sends
-#define ICR_HIGH      0x310 // the destination's APIC id, in bits 24-31
-#define LVT_TIMER     0x320
-#define LVT_LINT0     0x350
-#define LVT_LINT1     0x360
-#define LVT_ERROR     0x370
-#define TIMER_INITIAL 0x380
-#define TIMER_CURRENT 0x390
-#define TIMER_DIVIDE  0x3E0
+#define ID                     0x020
+#define TPR                    0x080 // task priority: 0 lets every vector in
+#define EOI                    0x0B0
+#define SVR                    0x0F0 // spurious vector, and the software enable bit
+#define ESR                    0x280 // error status
+#define ICR_LOW                0x300 // interrupt command: writing it sends
+#define ICR_HIGH               0x310 // the destination's APIC id, in bits 24-31
+#define LVT_TIMER              0x320
+#define LVT_LINT0              0x350
+#define LVT_LINT1              0x360
+#define LVT_ERROR              0x370
+#define TIMER_INITIAL          0x380
+#define TIMER_CURRENT          0x390
+#define TIMER_DIVIDE           0x3E0
 
-#define SVR_ENABLE       (1u << 8)
-#define LVT_MASKED       (1u << 16)
-#define LVT_PERIODIC     (1u << 17)
-#define LVT_EXTINT       (7u << 8)
-#define LVT_NMI          (4u << 8)
-#define ICR_INIT         (5u << 8)
-#define ICR_STARTUP      (6u << 8)
-#define ICR_PENDING      (1u << 12)
-#define ICR_ASSERT       (1u << 14)
-#define DIVIDE_BY_16     0x3
-#define CALIBRATION_TICKS 10 // of the PIT: 100 ms at 100 Hz
+#define SVR_ENABLE             (1u << 8)
+#define LVT_MASKED             (1u << 16)
+#define LVT_PERIODIC           (1u << 17)
+#define LVT_EXTINT             (7u << 8)
+#define LVT_NMI                (4u << 8)
+#define ICR_INIT               (5u << 8)
+#define ICR_STARTUP            (6u << 8)
+#define ICR_PENDING            (1u << 12)
+#define ICR_ASSERT             (1u << 14)
+#define DIVIDE_BY_16           0x3
+#define CALIBRATION_PIT_COUNTS 11932 // 10 ms a round
+#define CALIBRATION_ROUNDS     5
 
 static volatile uint32_t *registers; // set by CPU 0's lapic_init, before any other CPU runs
 static uint32_t period;              // counts per tick; set before any timer starts
@@ -93,21 +94,44 @@ unsigned lapic_id(void) { return lapic_read(ID) >> 24; }
 // region: lapic_timer
 // Each local APIC's timer counts down from an initial count at a rate that
 // differs from machine to machine (a divided bus clock), so the PIT, whose
-// rate is known, measures it: start it from the top at a PIT tick, read how
-// far it got CALIBRATION_TICKS ticks later. Both reads come right after
-// waking for a PIT interrupt, so the delay to get there cancels out.
+// rate is known, measures it: start both counting down, read both, wait,
+// read both again. Each pair is read back to back, so it is right even if
+// this CPU stops for a while in between, as QEMU's thread for it does when
+// the host is busy: waiting until a given time and then reading would count
+// the stop too. The median of a few rounds drops one that was not.
+static uint32_t timer_hz(void)
+{
+    for (;;) {
+        pit_countdown_start();
+        lapic_write(TIMER_INITIAL, UINT32_MAX);
+        uint16_t pit_start = pit_countdown_read();
+        uint32_t lapic_start = lapic_read(TIMER_CURRENT);
+        uint16_t pit_now;
+        uint32_t lapic_now;
+        do {
+            pit_now = pit_countdown_read();
+            lapic_now = lapic_read(TIMER_CURRENT);
+        } while (pit_start - pit_now < CALIBRATION_PIT_COUNTS && !pit_countdown_over());
+        if (!pit_countdown_over()) // else it ran out (and wrapped) while we were away
+            return (uint64_t)(lapic_start - lapic_now) * PIT_FREQUENCY / (pit_start - pit_now);
+    }
+}
+
 void lapic_timer_calibrate(void)
 {
     lapic_write(TIMER_DIVIDE, DIVIDE_BY_16);
     lapic_write(LVT_TIMER, LVT_MASKED); // one-shot, no interrupt: only counting
-    uint64_t start = pit_ticks() + 1;
-    pit_sleep_until(start);
-    lapic_write(TIMER_INITIAL, UINT32_MAX);
-    pit_sleep_until(start + CALIBRATION_TICKS);
-    uint32_t counted = UINT32_MAX - lapic_read(TIMER_CURRENT);
+    uint32_t hz[CALIBRATION_ROUNDS];
+    for (unsigned i = 0; i < CALIBRATION_ROUNDS; i++) {
+        hz[i] = timer_hz();
+        for (unsigned k = i; k > 0 && hz[k - 1] > hz[k]; k--) { // insertion sort
+            uint32_t t = hz[k];
+            hz[k] = hz[k - 1];
+            hz[k - 1] = t;
+        }
+    }
     lapic_write(TIMER_INITIAL, 0); // stop
-    uint64_t per_second = (uint64_t)counted * pit_hz() / CALIBRATION_TICKS;
-    period = per_second / LAPIC_TIMER_HZ;
+    period = hz[CALIBRATION_ROUNDS / 2] / LAPIC_TIMER_HZ;
     kassert(period > 0);
 }
 
