@@ -73,6 +73,7 @@ void gdt_init(void)
 bool gdt_on_double_fault_stack(const void *p)
 {
     const uint8_t *stack = double_fault_stacks[cpu_index()];
-    return (const uint8_t *)p >= stack && (const uint8_t *)p < stack + sizeof double_fault_stacks[0];
+    return (const uint8_t *)p >= stack &&
+           (const uint8_t *)p < stack + sizeof double_fault_stacks[0];
 }
 #endif

@@ -118,8 +118,8 @@ static void start_ap(unsigned i)
 {
     struct ap_stack *stack = &ap_stacks[i - 1];
     if ((uintptr_t)stack->guard >= (2u << 20))
-        panic("CPU %u's stack guard %p is above 2 MiB (boot.S's 4 KiB pages): .bss is too big",
-              i, (void *)stack->guard);
+        panic("CPU %u's stack guard %p is above 2 MiB (boot.S's 4 KiB pages): .bss is too big", i,
+              (void *)stack->guard);
     paging_unmap_page(stack->guard);
     cpus[i].stack_guard = stack->guard;
 
