@@ -21,9 +21,9 @@
 #include "spinlock.h"
 
 #define WAITERS      4
-#define FIFO_ROUNDS  200
+#define FIFO_ROUNDS  100
 #define ADDERS       3
-#define ADDS         100000
+#define ADDS         50000
 #define TIME_LIMIT_S 50 // a watchdog for a hang, not a speed test: CI machines may be busy
 
 static struct spinlock lock;
