@@ -24,7 +24,7 @@
 
 static struct percpu cpus[CPUS_MAX];
 static unsigned cpu_count = 1;
-static void (*ap_main)(void); // written before the first STARTUP IPI, read by the APs
+static void (*ap_program)(void); // written before the first STARTUP IPI, read by the APs
 
 // An AP's stack, with an unmapped guard page below it: an overflow faults
 // (a double fault, on the CPU's own double-fault stack) instead of silently
@@ -97,7 +97,7 @@ void ap_entry(struct percpu *cpu)
     lapic_timer_start();
     katomic_store(&cpu->started, true, memory_order_release);
     cpu_interrupts_enable();
-    ap_main();
+    ap_program();
     kprintf("CPU %u: ap_main returned; halting\n", cpu->index);
     for (;;)
         cpu_halt();
@@ -148,10 +148,10 @@ static void start_ap(unsigned i)
 }
 // endregion: start_ap
 
-void smp_start_aps(void (*main)(void))
+void smp_start_aps(void (*ap_main)(void))
 {
-    kassert(cpu_index() == 0 && cpu_interrupts_enabled() && !ap_main);
-    ap_main = main;
+    kassert(cpu_index() == 0 && cpu_interrupts_enabled() && !ap_program);
+    ap_program = ap_main;
     memcpy((void *)AP_BOOT_ADDRESS, ap_boot_start, (size_t)(ap_boot_end - ap_boot_start));
     for (unsigned i = 1; i < cpu_count; i++)
         start_ap(i);
