@@ -7,6 +7,7 @@
 #   HOST_TESTS   := $(wildcard tests/host/*.c)     # Criterion tests
 #   KERNEL_TESTS := $(wildcard tests/kernel/*.c)   # KTEST tests, in the image
 #   GOLDEN       := tests/expected-output.txt      # optional: what `make run` prints
+#   SMP          := 1                   # optional: a kernel for two CPUs (below)
 #   include ../../kernel-base/build.mk
 #
 # Targets: kernel, host-tests, test (host + QEMU), test-host, test-qemu, run,
@@ -52,13 +53,29 @@ BASE_KERNEL := $(addprefix $(KERNEL_BASE)/kernel/,boot.S isr.S start.c boot_info
     interrupts.c pic.c pit.c keyboard.c serial.c vga.c console.c mem.c panic.c ktest.c string.c \
     bench_keys.c ksyms.c)
 BASE_HOST := $(addprefix $(KERNEL_BASE)/host/,simcpu.c mem.c console.c panic.c testing.c)
+# Portable code that only SMP kernels run; the host tests always test it.
+BASE_SMP_PORTABLE := $(KERNEL_BASE)/lib/spinlock.c
+
+# region: smp_build
+# SMP := 1 builds a kernel for several CPUs: -DSMP, the code that starts the
+# other CPUs, and QEMU_CPUS CPUs in QEMU (make run, make debug, test-qemu),
+# each on a host thread of its own. Without it nothing of this is built in,
+# and QEMU boots one CPU, as before.
+ifeq ($(SMP),1)
+KERNEL_CFLAGS += -DSMP
+BASE_KERNEL += $(addprefix $(KERNEL_BASE)/kernel/,ap_boot.S acpi.c lapic.c paging.c smp.c)
+KERNEL_SMP_PORTABLE := $(BASE_SMP_PORTABLE)
+QEMU_CPUS ?= 2
+QEMU_ACCEL ?= -accel tcg,thread=multi
+endif
+# endregion: smp_build
 
 # Objects mirror their source paths: kernel-base's under base/, ours under obj/.
 base_objs = $(patsubst $(KERNEL_BASE)/%,$(BUILD)/$(1)/base/%.o,$(2))
 own_objs = $(patsubst %,$(BUILD)/$(1)/obj/%.o,$(2))
-KERNEL_OBJS := $(call base_objs,kernel,$(BASE_KERNEL) $(BASE_PORTABLE)) \
+KERNEL_OBJS := $(call base_objs,kernel,$(BASE_KERNEL) $(BASE_PORTABLE) $(KERNEL_SMP_PORTABLE)) \
     $(call own_objs,kernel,$(SOURCES) $(KERNEL_TESTS))
-HOST_OBJS := $(call base_objs,host,$(BASE_HOST) $(BASE_PORTABLE)) \
+HOST_OBJS := $(call base_objs,host,$(BASE_HOST) $(BASE_PORTABLE) $(BASE_SMP_PORTABLE)) \
     $(call own_objs,host,$(PORTABLE) $(HOST_TESTS))
 
 KERNEL_ELF := $(BUILD)/kernel.elf
@@ -136,8 +153,23 @@ check-header-split:
 	        exit 1; fi; done
 
 QEMU_TEST_ARGS := --kernel $(KERNEL_IMAGE) --name $(NAME) $(if $(GOLDEN),--golden $(GOLDEN))
+ifneq ($(SMP),1)
 test-qemu: $(KERNEL_IMAGE)
 	$(PYTHON) $(TOOLS)/qemu-test.py $(QEMU_TEST_ARGS)
+else
+# region: smp_test_qemu
+# Twice: with a host thread per CPU, as make run boots it, and under -icount,
+# where QEMU runs the CPUs in turn on one thread and every run is the same,
+# instruction for instruction (the kernel's command line then says `icount`:
+# a test may hold timing to exact counts). A test whose verdict hangs on
+# timing must pass both ways.
+QEMU_TEST_ARGS += --cpus $(QEMU_CPUS) --timeout 60
+test-qemu: $(KERNEL_IMAGE)
+	$(PYTHON) $(TOOLS)/qemu-test.py $(QEMU_TEST_ARGS) --qemu-args="$(QEMU_ACCEL)"
+	$(PYTHON) $(TOOLS)/qemu-test.py $(QEMU_TEST_ARGS) --qemu-args="-icount shift=0,sleep=off" \
+	    --append icount --name $(NAME)-icount --logs $(BUILD)/qemu-test-icount
+# endregion: smp_test_qemu
+endif
 
 test: test-host test-qemu
 
@@ -148,11 +180,13 @@ print-build-files:
 	@echo "kernel-flags: $(KERNEL_INCLUDES)"
 	@echo "host-flags: -DHOST $(INCLUDES) -I$(KERNEL_BASE)/host"
 
+# QEMU_CPUS and QEMU_ACCEL reach the scripts only from SMP kernels.
+QEMU_SMP_ENV := $(if $(QEMU_CPUS),QEMU_CPUS="$(QEMU_CPUS)" QEMU_ACCEL="$(QEMU_ACCEL)")
 run: $(KERNEL_IMAGE)
-	@$(TOOLS)/qemu-run.sh $(KERNEL_IMAGE) $(BUILD)/serial.log
+	@$(QEMU_SMP_ENV) $(TOOLS)/qemu-run.sh $(KERNEL_IMAGE) $(BUILD)/serial.log
 
 debug: $(KERNEL_IMAGE)
-	@$(TOOLS)/qemu-debug.sh $(KERNEL_IMAGE) $(KERNEL_ELF)
+	@$(QEMU_SMP_ENV) $(TOOLS)/qemu-debug.sh $(KERNEL_IMAGE) $(KERNEL_ELF)
 
 # make iso: an image that boots a PC from a CD or a USB stick (the book's
 # Setup page). GRUB loads the same Multiboot image as QEMU's -kernel; its first

@@ -8,6 +8,8 @@
 # status` says whether it runs; without COMMAND it reads commands from stdin.
 # GDB_PORT (default 1234); GDB_SCRIPT=file runs gdb commands from file after
 # the stop at kmain (with GDB_BATCH=1, gdb then exits: for scripts and tests).
+# QEMU_CPUS=N and QEMU_ACCEL="..." as in qemu-run.sh (SMP kernels): each CPU
+# is a thread in gdb (`info threads`).
 set -eu
 
 if [ "${1:-}" = --monitor ]; then
@@ -74,7 +76,7 @@ trap : INT  # Ctrl-C is for gdb; this script waits for gdb to end
 qemu="qemu-system-x86_64 -kernel $kernel -m 128M -no-reboot -nic none \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial file:$log \
     -monitor unix:$monitor,server=on,wait=off -pidfile $pidfile -gdb tcp::$port -S \
-    ${QEMU_EXTRA:-}"
+    ${QEMU_CPUS:+-smp $QEMU_CPUS} ${QEMU_ACCEL:-} ${QEMU_EXTRA:-}"
 if [ -n "${DISPLAY:-}" ]; then
     where="the kernel's screen is a QEMU window: type keys there"
     # shellcheck disable=SC2086

@@ -4,6 +4,8 @@
 # Display: a window when $DISPLAY is set; the terminal itself (curses) when
 # stdout is a terminal; otherwise, or with HEADLESS=1, serial on stdout.
 # QEMU_EXTRA="..." appends QEMU flags. The serial output is also logged.
+# QEMU_CPUS=N boots N CPUs and QEMU_ACCEL="..." picks the accelerator (build.mk
+# sets both for kernels built with SMP := 1); unset, one CPU as always.
 set -eu
 kernel=$1
 log=$2
@@ -11,6 +13,7 @@ mkdir -p "$(dirname "$log")"
 : >"$log"
 
 common="-kernel $kernel -m 128M -no-reboot -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04"
+common="$common${QEMU_CPUS:+ -smp $QEMU_CPUS}${QEMU_ACCEL:+ $QEMU_ACCEL}"
 # Serial and the QEMU monitor share this terminal: Ctrl-A X quits, Ctrl-A C
 # switches between them; everything the kernel prints also goes to the log.
 serial_here="-chardev stdio,id=term,mux=on,signal=on,logfile=$log -serial chardev:term -mon chardev=term"

@@ -19,10 +19,18 @@ the panic tests need a command line each, so they run only with --kernel.
 
 Every boot has a time limit. Ends with `N passed, N failed`; exits 1 on any
 failure. Serial logs are kept under the kernel's build folder.
+
+--cpus N boots N CPUs (`-smp N`, for kernels built with SMP := 1), and
+--qemu-args "..." adds QEMU flags to every boot, such as the accelerator's:
+`-accel tcg,thread=multi` (a host thread per CPU) or `-icount
+shift=0,sleep=off` (the CPUs in turn, the same run every time); --append
+WORDS adds words to every boot's kernel command line (`icount` tells a test
+that its timing is exact).
 """
 import argparse
 import os
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -34,15 +42,24 @@ EXIT_FAILURE = (0x11 << 1) | 1
 # Guest time follows the instructions executed (one nanosecond each), and
 # idle time is skipped: a run is the same whatever the host's speed or load.
 ICOUNT = ["-icount", "shift=0,sleep=off"]
+# Set by main() from --cpus, --qemu-args and --append; nothing for a
+# one-CPU kernel.
+EXTRA_ARGS = []
+EXTRA_APPEND = []
 
 
 def qemu_command(kernel, append, icount=False):
     """append None: kernel is a CD image whose boot loader sets the command line."""
-    load = ["-cdrom", kernel] if append is None else ["-kernel", kernel, "-append", append]
+    if append is None:
+        load = ["-cdrom", kernel]
+    else:
+        load = ["-kernel", kernel, "-append", " ".join([append] + EXTRA_APPEND).strip()]
+    icount = icount and "-icount" not in EXTRA_ARGS  # --qemu-args may ask for it already
     return ["qemu-system-x86_64", *load,
             "-serial", "stdio", "-display", "none", "-monitor", "none",
             "-no-reboot", "-nic", "none", "-m", "128M",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + (ICOUNT if icount else [])
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + \
+        (ICOUNT if icount else []) + EXTRA_ARGS
 
 
 def boot(kernel, append, timeout, log_path, stop_when=None, feed=None, icount=False):
@@ -234,11 +251,19 @@ def main():
                         help="boot with test=NAME and run only that KTEST (repeatable)")
     parser.add_argument("--icount", action="store_true",
                         help="boot the --ktest tests under -icount (for KTEST_ICOUNT tests)")
+    parser.add_argument("--cpus", type=int, help="boot this many CPUs (-smp)")
+    parser.add_argument("--qemu-args", default="", help="more QEMU flags for every boot")
+    parser.add_argument("--append", default="", help="more words for every boot's command line")
+    parser.add_argument("--logs", help="folder for the serial logs (default: qemu-test/ "
+                        "beside the kernel)")
     args = parser.parse_args()
     if args.cdrom and (args.golden or args.ktest or args.no_ktests):
         parser.error("--cdrom runs the KTESTs its image's command line asks for, nothing else")
 
-    logs = os.path.join(os.path.dirname(os.path.abspath(args.kernel or args.cdrom)), "qemu-test")
+    EXTRA_ARGS[:] = (["-smp", str(args.cpus)] if args.cpus else []) + shlex.split(args.qemu_args)
+    EXTRA_APPEND[:] = args.append.split()
+    logs = args.logs or os.path.join(os.path.dirname(os.path.abspath(args.kernel or args.cdrom)),
+                                     "qemu-test")
     os.makedirs(logs, exist_ok=True)
     report = Report(args.name)
     for test in args.ktest:

@@ -19,6 +19,7 @@ static struct {
     void (*halt_hook)(void);
     void (*lost_wakeup)(const char *why);
     uint64_t tsc;
+    unsigned index; // what cpu_index() says
 } cpu = {.enabled = true};
 
 void simcpu_reset(void) { cpu = (typeof(cpu)){.enabled = true}; }
@@ -64,6 +65,15 @@ void simcpu_raise_at_point(unsigned irq, uint64_t k)
 void simcpu_set_halt_hook(void (*hook)(void)) { cpu.halt_hook = hook; }
 
 void simcpu_set_lost_wakeup_handler(void (*handler)(const char *why)) { cpu.lost_wakeup = handler; }
+
+void simcpu_set_cpu_index(unsigned index)
+{
+    if (index >= CPUS_MAX)
+        abort();
+    cpu.index = index;
+}
+
+unsigned cpu_index(void) { return cpu.index; }
 
 uint64_t simcpu_points(void) { return cpu.points; }
 

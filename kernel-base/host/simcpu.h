@@ -22,8 +22,13 @@
 #define SIMCPU_IRQS 16
 
 // Back to power-on: interrupts enabled, no handlers, nothing raised, all
-// counters zero.
+// counters zero, CPU 0.
 void simcpu_reset(void);
+
+// Pretend to be CPU `index` (< CPUS_MAX) from now on: cpu_index() returns it,
+// so a test can run per-CPU code as CPU 1. Still one CPU at a time: the
+// flag, the lines and the counters are the same whichever index it shows.
+void simcpu_set_cpu_index(unsigned index);
 
 void simcpu_set_handler(unsigned irq, void (*handler)(void));
 // Mark `irq` pending; delivered now if interrupts are enabled and no handler

@@ -3,8 +3,20 @@
 // they are provided by the simulated CPU in kernel-base/host/simcpu.c.
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+// The most CPUs a kernel runs on: one, unless it is built with SMP (a
+// program's Makefile sets SMP := 1, as chapter 06 does). Host tests may play
+// any of several CPUs (simcpu_set_cpu_index), so they get room for them too.
+// Per-CPU state is an array indexed by cpu_index(): on one CPU it has one entry
+// and cpu_index() is the constant 0, so the code is what it was without it.
+#if defined(SMP) || defined(HOST)
+#define CPUS_MAX 4
+#else
+#define CPUS_MAX 1
+#endif
 
 #ifdef HOST
 
@@ -20,6 +32,8 @@ bool cpu_in_interrupt(void);
 uint64_t cpu_rdtsc(void);
 // A place where an interrupt may land; the simulator can raise one here.
 void cpu_interrupt_point(void);
+// Which CPU this is: 0 unless a test said otherwise (simcpu_set_cpu_index).
+unsigned cpu_index(void);
 
 #else
 
@@ -53,7 +67,37 @@ static inline uint64_t cpu_rdtsc(void)
 
 static inline void cpu_interrupt_point(void) {}
 
+#ifdef SMP
+// The index of the CPU running this code (0 is the one that booted): the
+// first field of the CPU's own per-CPU area, which its GS base points at
+// (kernel/smp.c). A task never moves to another CPU in the middle of a
+// function, so the value holds for as long as the caller uses it.
+static inline unsigned cpu_index(void)
+{
+    unsigned index;
+    __asm__ volatile("movl %%gs:0, %0" : "=r"(index));
+    return index;
+}
+#else
+static inline unsigned cpu_index(void) { return 0; }
 #endif
+
+#endif
+
+// Tell the CPU that this is a spin-wait loop (`pause`): it saves power, lets
+// the other hyperthread run and, in QEMU, lets another virtual CPU run.
+static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+
+// A full fence: no load or store after it is done before every load and store
+// before it is visible to all CPUs. On x86 only this orders a store before a
+// later load (of another variable), which is what a Dekker-style handshake
+// needs ("I store my flag, then read yours"); gcc emits `mfence`. Like every
+// katomic access it is also an interrupt point.
+static inline void cpu_full_fence(void)
+{
+    cpu_interrupt_point();
+    atomic_thread_fence(memory_order_seq_cst);
+}
 
 // Disable interrupts and return whether they were enabled, for
 // cpu_interrupts_restore: lets short critical sections nest.

@@ -2,7 +2,9 @@
 // tests read on the host). Formats: %d %i %u %x %X %p %s %c %%, length
 // modifiers l, ll, z, a field width (or *), and the flags '-' (left-justify),
 // '0' (zero padding) and '#' (0x before hex).
-// Safe to call from interrupt context: it never allocates or locks.
+// Safe to call from interrupt context: it never allocates, and locks only in
+// an SMP kernel (the console's lock, with interrupts off, so that two CPUs'
+// messages do not mix).
 #pragma once
 
 #include <stdarg.h>

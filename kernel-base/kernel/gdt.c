@@ -1,9 +1,11 @@
 // The GDT and TSS. Long mode ignores segment bases and limits; the GDT is
 // still needed for the code segment's mode bits and to point at the TSS,
 // whose interrupt stack table gives the double-fault handler a good stack
-// even when the kernel stack has overflowed.
+// even when the kernel stack has overflowed. Each CPU has its own of all
+// three (a TSS describes one CPU's stacks, and is marked busy in its GDT).
 #include <stdint.h>
 
+#include "cpu.h"
 #include "gdt.h"
 
 struct tss {
@@ -21,10 +23,10 @@ struct gdt_pointer {
     uint64_t base;
 } __attribute__((packed));
 
-static struct tss tss;
-static uint8_t double_fault_stack[16 * 1024] __attribute__((aligned(16)));
+static struct tss tsses[CPUS_MAX];
+static uint8_t double_fault_stacks[CPUS_MAX][16 * 1024] __attribute__((aligned(16)));
 // null, code, data, then the TSS descriptor, which takes two slots.
-static uint64_t gdt[5];
+static uint64_t gdts[CPUS_MAX][5];
 
 static void set_tss_descriptor(uint64_t *slot, struct tss *t)
 {
@@ -34,16 +36,21 @@ static void set_tss_descriptor(uint64_t *slot, struct tss *t)
     slot[1] = base >> 32;
 }
 
+// This CPU's GDT and TSS (cpu_index(): each CPU calls it for itself).
 void gdt_init(void)
 {
+    unsigned cpu = cpu_index();
+    uint64_t *gdt = gdts[cpu];
+    struct tss *tss = &tsses[cpu];
+    uint8_t *stack = double_fault_stacks[cpu];
     gdt[0] = 0;
     gdt[1] = 0x00AF9A000000FFFF; // 64-bit code, ring 0
     gdt[2] = 0x00CF92000000FFFF; // data
-    tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)(double_fault_stack + sizeof double_fault_stack);
-    tss.iomap_base = sizeof tss; // no I/O permission bitmap
-    set_tss_descriptor(&gdt[3], &tss);
+    tss->ist[IST_DOUBLE_FAULT - 1] = (uint64_t)(stack + sizeof double_fault_stacks[cpu]);
+    tss->iomap_base = sizeof *tss; // no I/O permission bitmap
+    set_tss_descriptor(&gdt[3], tss);
 
-    struct gdt_pointer pointer = {sizeof gdt - 1, (uint64_t)gdt};
+    struct gdt_pointer pointer = {sizeof gdts[cpu] - 1, (uint64_t)gdt};
     __asm__ volatile("lgdt %0\n\t"
                      // Reload CS with a far return, then the data segments.
                      "pushq %1\n\t"
@@ -61,3 +68,12 @@ void gdt_init(void)
                        "r"((uint16_t)GDT_TSS)
                      : "rax", "memory");
 }
+
+#ifdef SMP
+bool gdt_on_double_fault_stack(const void *p)
+{
+    const uint8_t *stack = double_fault_stacks[cpu_index()];
+    return (const uint8_t *)p >= stack &&
+           (const uint8_t *)p < stack + sizeof double_fault_stacks[0];
+}
+#endif

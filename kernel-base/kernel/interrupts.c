@@ -9,6 +9,10 @@
 #include "kprintf.h"
 #include "panic.h"
 #include "pic.h"
+#ifdef SMP
+#include "lapic.h"
+#include "smp.h"
+#endif
 
 struct idt_entry {
     uint16_t offset_low;
@@ -32,10 +36,11 @@ static struct idt_entry idt[256];
 // Exceptions taken, per vector (IRQs are counted by irq.c). Written in
 // interrupt context, read anywhere: atomics, relaxed because they only count.
 static _Atomic uint64_t exception_counts[32];
-// Handlers running; 0 in task context. Changed only by interrupt context,
-// which puts it back before it returns, so a relaxed read from task context
-// always sees 0 and one from a handler sees its own depth.
-static _Atomic unsigned interrupt_depth;
+// Handlers running on each CPU; 0 in task context. Changed only by interrupt
+// context on its own CPU, which puts it back before it returns, so a relaxed
+// read from task context always sees 0 and one from a handler sees its own
+// depth: a handler on another CPU touches another entry.
+static _Atomic unsigned interrupt_depth[CPUS_MAX];
 
 static const char *const names[32] = {
     "Divide Error",
@@ -84,13 +89,27 @@ static void idt_set_gate(unsigned vector, uint64_t handler, uint8_t ist)
     };
 }
 
+#ifdef SMP
+extern const char isr48[], isr49[], isr255[]; // isr.S
+#endif
+
 void interrupts_init(void)
 {
     for (unsigned v = 0; v < VECTORS; v++)
         idt_set_gate(v, isr_table[v], v == 8 ? IST_DOUBLE_FAULT : 0);
+#ifdef SMP
+    idt_set_gate(LAPIC_TIMER_VECTOR, (uint64_t)isr48, 0);
+    idt_set_gate(IPI_VECTOR, (uint64_t)isr49, 0);
+    idt_set_gate(LAPIC_SPURIOUS_VECTOR, (uint64_t)isr255, 0);
+#endif
+    interrupts_init_cpu();
+    pic_init(IRQ_BASE);
+}
+
+void interrupts_init_cpu(void)
+{
     struct idt_pointer pointer = {sizeof idt - 1, (uint64_t)idt};
     __asm__ volatile("lidt %0" ::"m"(pointer));
-    pic_init(IRQ_BASE);
 }
 
 void interrupts_set_irq_handler(unsigned irq, irq_handler handler)
@@ -106,7 +125,10 @@ uint64_t interrupts_count(unsigned vector)
     return vector < VECTORS ? irq_count(vector - IRQ_BASE) : 0;
 }
 
-bool cpu_in_interrupt(void) { return katomic_load(&interrupt_depth, memory_order_relaxed) > 0; }
+bool cpu_in_interrupt(void)
+{
+    return katomic_load(&interrupt_depth[cpu_index()], memory_order_relaxed) > 0;
+}
 
 static uint64_t read_cr2(void)
 {
@@ -125,7 +147,11 @@ static void print_registers(const struct interrupt_frame *f)
 
 static bool in_stack_guard(uint64_t addr)
 {
+#ifdef SMP
+    return smp_in_stack_guard(addr); // this CPU's
+#else
     return addr >= (uint64_t)stack_guard && addr < (uint64_t)stack_bottom;
+#endif
 }
 
 static void exception(struct interrupt_frame *f)
@@ -145,9 +171,21 @@ static void exception(struct interrupt_frame *f)
               e & 1 ? "protection violation" : "page not present", e & 2 ? "write" : "read",
               e & 16 ? ", instruction fetch" : "");
     }
+#ifdef SMP
+    // Which CPU, and whether the handler runs on that CPU's own stack for
+    // double faults (its TSS's IST1): f lies on the stack the CPU switched to.
+    if (v == 8 && in_stack_guard(read_cr2()))
+        panic("Double Fault on CPU %u, %s: kernel stack overflow (CR2 %p is in the stack guard "
+              "page)",
+              cpu_index(),
+              gdt_on_double_fault_stack(f) ? "on its own double-fault stack"
+                                           : "NOT on its own double-fault stack",
+              (void *)read_cr2());
+#else
     if (v == 8 && in_stack_guard(read_cr2()))
         panic("Double Fault: kernel stack overflow (CR2 %p is in the stack guard page)",
               (void *)read_cr2());
+#endif
     panic("%s (vector %u, error code %#lx) at RIP %p", names[v], v, f->error_code, (void *)f->rip);
 }
 
@@ -167,13 +205,19 @@ static void irq(unsigned n)
 void interrupt_dispatch(struct interrupt_frame *frame);
 void interrupt_dispatch(struct interrupt_frame *frame)
 {
-    if (frame->vector < 32) {
+    if (frame->vector < 32) { // an exception belongs to the code that raised it
         katomic_fetch_add(&exception_counts[frame->vector], 1, memory_order_relaxed);
         exception(frame);
         return;
     }
-    katomic_fetch_add(&interrupt_depth, 1, memory_order_relaxed);
-    irq(frame->vector - IRQ_BASE);
-    katomic_fetch_sub(&interrupt_depth, 1, memory_order_relaxed);
+    _Atomic unsigned *depth = &interrupt_depth[cpu_index()];
+    katomic_fetch_add(depth, 1, memory_order_relaxed);
+#ifdef SMP
+    if (frame->vector >= LAPIC_TIMER_VECTOR)
+        lapic_interrupt(frame->vector); // the local APIC's own (SMP kernels)
+    else
+#endif
+        irq(frame->vector - IRQ_BASE);
+    katomic_fetch_sub(depth, 1, memory_order_relaxed);
 }
 // endregion: irq_dispatch

@@ -1,4 +1,5 @@
-// The IDT: the 32 CPU exceptions and the 16 legacy IRQs (vectors 32-47).
+// The IDT: the 32 CPU exceptions and the 16 legacy IRQs (vectors 32-47);
+// in SMP kernels also the local APIC's (lapic.h). All CPUs share it.
 // Exceptions are reported and stop the kernel, except int3, which reports and
 // continues. IRQ handlers run with interrupts disabled and must not allocate,
 // lock or block; the end-of-interrupt is sent for them.
@@ -20,7 +21,10 @@ struct interrupt_frame {
     uint64_t rip, cs, rflags, rsp, ss; // pushed by the CPU
 };
 
+// Build the IDT, load it on this CPU and set up the PIC.
 void interrupts_init(void);
+// Load the IDT on this CPU (SMP: the other CPUs share CPU 0's).
+void interrupts_init_cpu(void);
 
 // Install the handler for legacy IRQ `irq` (0-15) and unmask the line.
 void interrupts_set_irq_handler(unsigned irq, irq_handler handler);

@@ -54,6 +54,12 @@ NO_ERROR(44)
 NO_ERROR(45)
 NO_ERROR(46)
 NO_ERROR(47)
+#ifdef SMP
+// The local APIC's vectors (lapic.h): its timer, IPIs, spurious.
+NO_ERROR(48)
+NO_ERROR(49)
+NO_ERROR(255)
+#endif
 
 // The CPU aligned the stack to 16 bytes before pushing its 5-word frame; with
 // the error code, the vector and 15 registers the total stays a multiple of

@@ -19,7 +19,8 @@ static size_t ktest_count(void)
 }
 
 // Set by the runner in task context; read by panic, which may run in an
-// interrupt handler: atomics. Relaxed: one CPU, and nothing else hangs on them.
+// interrupt handler, on any CPU: atomics. Relaxed: nothing else hangs on
+// them (a test's struct is constant data).
 static _Atomic bool active; // in test mode: every panic ends the run with a verdict
 static const struct ktest *_Atomic current;
 

@@ -37,7 +37,12 @@ void panic_at(const char *file, int line, const char *fmt, ...)
         }
     }
     console_set_color(VGA_WHITE, VGA_RED);
+#ifdef SMP
+    // Only this CPU stops: the others run on (stopping them is left out).
+    kprintf("PANIC on CPU %u at %s:%d: %s\n", cpu_index(), file, line, message);
+#else
     kprintf("PANIC at %s:%d: %s\n", file, line, message);
+#endif
     console_set_color(VGA_LIGHT_GREY, VGA_BLACK);
     if (ktest_running())
         ktest_panicked(message);

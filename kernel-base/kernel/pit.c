@@ -2,13 +2,13 @@
 // IRQ 0, and the handler counts it.
 #include "pit.h"
 
+#include "cpu.h"
 #include "interrupts.h"
 #include "io.h"
 #include "katomic.h"
 
-#define PIT_FREQUENCY 1193182u
-#define CHANNEL0      0x40
-#define COMMAND       0x43
+#define CHANNEL0 0x40
+#define COMMAND  0x43
 
 // Written only by the IRQ handler, read from anywhere: an atomic counter,
 // relaxed because it orders nothing else.
@@ -46,3 +46,44 @@ void pit_init(unsigned hz)
 unsigned pit_hz(void) { return rate; }
 
 uint64_t pit_ticks(void) { return katomic_load(&ticks, memory_order_relaxed); }
+
+#ifdef SMP
+// Channel 2 (the PC speaker's) counts down once from 0xFFFF, in mode 0:
+// its output, read back in bit 5 of port 0x61, goes high at zero. Bit 0 of
+// that port is its gate (on: count); bit 1 would feed the output to the
+// speaker (off). A latch command freezes the count for reading.
+#define CHANNEL2     0x42
+#define SPEAKER_PORT 0x61
+#define GATE2        0x01
+#define SPEAKER_ON   0x02
+#define OUTPUT2      0x20
+
+void pit_countdown_start(void)
+{
+    outb(SPEAKER_PORT, (inb(SPEAKER_PORT) & ~SPEAKER_ON) | GATE2);
+    outb(COMMAND, 0xB0); // channel 2, low then high byte, mode 0 (count down once)
+    outb(CHANNEL2, 0xFF);
+    outb(CHANNEL2, 0xFF); // counting starts here
+}
+
+uint16_t pit_countdown_read(void)
+{
+    outb(COMMAND, 0x80); // latch channel 2's count
+    uint8_t low = inb(CHANNEL2);
+    return (uint16_t)(inb(CHANNEL2) << 8 | low);
+}
+
+bool pit_countdown_over(void) { return inb(SPEAKER_PORT) & OUTPUT2; }
+
+// Check with interrupts off, then sti; hlt as one step: a tick that comes
+// after the check is pending at the sti and ends the hlt at once.
+void pit_sleep_until(uint64_t tick)
+{
+    cpu_interrupts_disable();
+    while (pit_ticks() < tick) {
+        cpu_enable_and_halt();
+        cpu_interrupts_disable();
+    }
+    cpu_interrupts_enable();
+}
+#endif

@@ -10,11 +10,17 @@
 #include "kstring.h"
 #include "ktest.h"
 #include "pit.h"
+#ifdef SMP
+#include "smp.h"
+#endif
 
 #define PIT_HZ 100
 
 void kernel_entry(uint32_t multiboot_magic, uint32_t multiboot_info)
 {
+#ifdef SMP
+    smp_init_boot_cpu(); // cpu_index(), which the console's lock asks, works from here
+#endif
     console_init(); // first, so everything after can report
     boot_info_parse(multiboot_magic, multiboot_info);
     gdt_init();        // with the TSS: double faults get their own stack
@@ -23,6 +29,9 @@ void kernel_entry(uint32_t multiboot_magic, uint32_t multiboot_info)
     pit_init(PIT_HZ);  // IRQ 0
     keyboard_init();   // IRQ 1
     cpu_interrupts_enable();
+#ifdef SMP
+    smp_init(); // the local APIC and its timer (calibrated by the PIT); other CPUs found
+#endif
 
     char value[16];
     console_set_status_on_serial(boot_cmdline_value("status", value, sizeof value) &&

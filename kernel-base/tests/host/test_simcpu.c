@@ -168,3 +168,19 @@ Test(simcpu, naive_wait_loses_the_wakeup_between_check_and_halt)
     }
     test_points("simcpu.careful_wait", true, 2, 2, 1);
 }
+
+Test(simcpu, plays_cpu_0_unless_told_otherwise)
+{
+    cr_assert_eq(cpu_index(), 0);
+    simcpu_set_cpu_index(1);
+    cr_assert_eq(cpu_index(), 1);
+    simcpu_reset();
+    cr_assert_eq(cpu_index(), 0);
+}
+
+Test(simcpu, the_full_fence_is_an_interrupt_point)
+{
+    uint64_t before = simcpu_points();
+    cpu_full_fence();
+    cr_assert_eq(simcpu_points(), before + 1);
+}
