@@ -34,7 +34,7 @@ KERNEL_CFLAGS := -std=gnu11 $(WARNINGS) -O2 -g -ffreestanding -fno-stack-protect
     -fno-omit-frame-pointer -fno-asynchronous-unwind-tables $(KERNEL_INCLUDES) -MMD -MP
 # One CPU (every program but an SMP one): read-modify-writes without the
 # lock prefix (katomic.h says why).
-KERNEL_CFLAGS += $(if $(filter 1,$(SMP)),-DSMP,-DKATOMIC_ONE_CPU)
+KERNEL_CFLAGS += $(if $(filter 1,$(SMP)),,-DKATOMIC_ONE_CPU)
 # The kernels and the host tests are built with the chapters' trace layer
 # (trace.h); the benchmarks and the fuzz and thread programs without it.
 KERNEL_CFLAGS += -DTRACE
