@@ -8,8 +8,8 @@
 #   make bench RUST=0          without the Rust side
 #   make bench QUICK=1         a smoke run in under 30 s (5 ms repetitions, 2 s idle)
 #   make bench LTO=0           the C figures without link-time optimisation
-#   make bench COUNT=1         also instructions per operation (valgrind's callgrind)
-#   make bench UPDATE_BOOK=1   COUNT=1, and copy the results to book/data/bench-results.json
+#   make bench COUNT=0         without instructions per operation (valgrind's callgrind)
+#   make bench UPDATE_BOOK=1   and copy the results to book/data/bench-results.json
 #   make bench-quick           what CI runs: QUICK=1, and asserts nothing about times
 #
 # Each C figure file bench/NAME.c is one program, linked with the runtime
@@ -57,8 +57,8 @@ BENCH_BASE_HEADERS := $(wildcard $(ROOT)/kernel-base/include/*.h $(ROOT)/kernel-
 # misses store-to-load forwarding (about 6 ns per atomic_waker_register,
 # measured): a cost the kernel never pays.
 LTO ?= 1
-# Instruction counts (callgrind) beside the times: on when the book is updated.
-COUNT ?= $(if $(filter 1,$(UPDATE_BOOK)),1,0)
+# Instruction counts (callgrind) beside the times: on, but for a quick run.
+COUNT ?= $(if $(filter 1,$(QUICK)),0,1)
 # KATOMIC_ONE_CPU: the atomics of the one-CPU kernels (chapters 01-05), no
 # lock prefix (katomic.h); the _smp figures are built without it.
 BENCH_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

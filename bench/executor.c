@@ -5,6 +5,7 @@
 //   the Rust side (its ready queue holds 100); here it is 100 or the task
 //   table's capacity if that is smaller, since a spawn into a full table fails.
 // - executor_yield, per yield: one task that awaits yield_now 1000 times.
+// - executor_yield_floor: what a yield cannot cost less than (below).
 #include "async.h"
 #include "executor.h"
 #include "harness.h"
@@ -63,11 +64,31 @@ static void run_yield(uint64_t iterations)
     }
 }
 
+// The floor of a yield, which no executor gets under: one indirect call (the
+// poll) and one trip through a queue slot (the wake), nothing else. The
+// function pointer is read through a volatile so that the call stays a call.
+static unsigned long floor_polls;
+static void floor_poll(void) { floor_polls++; }
+
+static void run_yield_floor(uint64_t iterations)
+{
+    static uint8_t queue[64];
+    static void (*volatile poll)(void) = floor_poll;
+    uint32_t head = 0, tail = 0;
+    for (uint64_t i = 0; i < iterations * YIELDS; i++) {
+        queue[tail++ % 64] = (uint8_t)i; // the wake
+        BENCH_KEEP(queue[head++ % 64]);  // the executor takes it
+        poll();
+    }
+    BENCH_KEEP(floor_polls);
+}
+
 int main(int argc, char **argv)
 {
     static const struct bench_figure figures[] = {
         {"executor_spawn_run", run_spawn_run, BATCH},
         {"executor_yield", run_yield, YIELDS},
+        {"executor_yield_floor", run_yield_floor, YIELDS},
     };
     return bench_main(argc, argv, figures, sizeof figures / sizeof figures[0]);
 }

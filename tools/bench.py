@@ -69,6 +69,7 @@ PAIRS = [
     ("executor_spawn_run", "blogos_executor_spawn_run", 0.5),
     ("executor_yield", "blogos_executor_yield", 0.5),
     ("simple_executor_yield", None, None),
+    ("executor_yield_floor", None, None),  # an indirect call and a queue slot: the floor
     # The same C code with SMP-safe atomics (the lock prefix), for the cost of SMP.
     ("ring_push_pop_smp", "arrayqueue_push_pop", None),
     ("atomic_waker_register_wake_smp", "atomicwaker_register_wake", None),

@@ -470,10 +470,10 @@ static enum poll current_poll(struct future *f, struct context *cx)
 
 Test(completion, executor_current_names_the_task_being_polled, .init = fresh)
 {
-    spawn("a", 0, 0);
+    spawn("a", 5, 0); // polled first, and still waiting in slot 0
     spawn("b", 0, 0);
-    run(); // slots 0 and 1 get new generations
-    spawn("c", 5, 0);
+    spawn("c", 0, 0);
+    run(); // slots 1 and 2 come and go, with new generations
     struct future f;
     future_init(&f, current_poll);
     struct task_id id;
