@@ -56,8 +56,6 @@ static inline void cpu_halt(void) { __asm__ volatile("hlt" ::: "memory"); }
 // the compiler cannot put anything between them.
 static inline void cpu_enable_and_halt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
 
-bool cpu_in_interrupt(void); // kernel/interrupts.c
-
 static inline uint64_t cpu_rdtsc(void)
 {
     uint32_t lo, hi;
@@ -81,6 +79,16 @@ static inline unsigned cpu_index(void)
 #else
 static inline unsigned cpu_index(void) { return 0; }
 #endif
+
+// Handlers running on each CPU, kept by kernel/interrupts.c: 0 in task
+// context. A handler changes its CPU's count only while it runs and puts it
+// back before it returns, so a relaxed load on the CPU itself is exact.
+extern _Atomic unsigned cpu_interrupt_depth[CPUS_MAX];
+
+static inline bool cpu_in_interrupt(void)
+{
+    return __atomic_load_n(&cpu_interrupt_depth[cpu_index()], __ATOMIC_RELAXED) > 0;
+}
 
 #endif
 

@@ -40,7 +40,7 @@ static _Atomic uint64_t exception_counts[32];
 // context on its own CPU, which puts it back before it returns, so a relaxed
 // read from task context always sees 0 and one from a handler sees its own
 // depth: a handler on another CPU touches another entry.
-static _Atomic unsigned interrupt_depth[CPUS_MAX];
+_Atomic unsigned cpu_interrupt_depth[CPUS_MAX];
 
 static const char *const names[32] = {
     "Divide Error",
@@ -125,11 +125,6 @@ uint64_t interrupts_count(unsigned vector)
     return vector < VECTORS ? irq_count(vector - IRQ_BASE) : 0;
 }
 
-bool cpu_in_interrupt(void)
-{
-    return katomic_load(&interrupt_depth[cpu_index()], memory_order_relaxed) > 0;
-}
-
 static uint64_t read_cr2(void)
 {
     uint64_t cr2;
@@ -210,7 +205,7 @@ void interrupt_dispatch(struct interrupt_frame *frame)
         exception(frame);
         return;
     }
-    _Atomic unsigned *depth = &interrupt_depth[cpu_index()];
+    _Atomic unsigned *depth = &cpu_interrupt_depth[cpu_index()];
     katomic_fetch_add(depth, 1, memory_order_relaxed);
 #ifdef SMP
     if (frame->vector >= LAPIC_TIMER_VECTOR)

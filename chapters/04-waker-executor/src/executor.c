@@ -79,14 +79,20 @@ static void queue_task(struct executor *ex, struct task_id id)
 {
     struct task_slot *s = &ex->slots[id.slot];
     // exercise: 4.2 begin
-    bool was_enabled = cpu_interrupts_save_disable();
+    // Interrupts off, so that no handler's wake comes between the check of
+    // the bit and the push. A handler runs with them off already; task
+    // context wakes with them on (executor.h).
+    bool in_handler = cpu_in_interrupt();
+    if (!in_handler)
+        cpu_interrupts_disable();
     // Alive (its generation still current) and not queued yet: queue it.
     if (katomic_load(&s->generation, memory_order_relaxed) == id.generation &&
         !katomic_load(&s->queued, memory_order_relaxed)) {
         katomic_store(&s->queued, true, memory_order_relaxed);
         ready_queue_push(&ex->ready, (uint8_t)id.slot);
     }
-    cpu_interrupts_restore(was_enabled);
+    if (!in_handler)
+        cpu_interrupts_enable();
     // exercise: 4.2 end
 }
 
@@ -118,12 +124,12 @@ enum executor_spawn_result executor_spawn(struct executor *ex, const struct futu
     // A new task is ready: queued as a wake would. If the slot's last task
     // woke itself as it ended, the slot is still queued: that entry now
     // stands for this task, which is polled when it comes up.
-    bool was_enabled = cpu_interrupts_save_disable();
+    cpu_interrupts_disable();
     if (!katomic_load(&ex->slots[slot].queued, memory_order_relaxed)) {
         katomic_store(&ex->slots[slot].queued, true, memory_order_relaxed);
         ready_queue_push(&ex->ready, (uint8_t)slot);
     }
-    cpu_interrupts_restore(was_enabled);
+    cpu_interrupts_enable();
     return EXECUTOR_SPAWNED;
     // exercise: 4.1 end
 }

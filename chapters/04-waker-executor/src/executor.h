@@ -69,7 +69,7 @@ enum executor_spawn_result {
 
 // Moves the fresh future (of `size` bytes) into a task in a free slot and
 // queues it: every new task is ready. *id (if not NULL) gets its id. Task
-// context; nothing is allocated when it fails.
+// context, interrupts enabled; nothing is allocated when it fails.
 enum executor_spawn_result executor_spawn(struct executor *ex, const struct future *future,
                                           size_t size, void (*drop)(struct future *),
                                           struct task_id *id) __attribute__((warn_unused_result));
@@ -81,9 +81,9 @@ enum executor_spawn_result executor_spawn(struct executor *ex, const struct futu
 // so clone and drop cost nothing and no waker operation allocates or frees.
 struct waker executor_waker(struct task_id id);
 
-// What waking task `id` does, from any context, interrupt handlers included:
-// queue the task unless it is queued already. A wake for a task that has
-// ended (a stale id) does nothing.
+// What waking task `id` does: queue the task unless it is queued already. A
+// wake for a task that has ended (a stale id) does nothing. From an interrupt
+// handler, or from task context with interrupts enabled (a poll, kmain).
 void executor_wake(struct task_id id);
 
 // One round: polls the tasks that were in the ready queue when it began, in
