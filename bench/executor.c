@@ -12,7 +12,7 @@
 #include "panic.h"
 #include "yield_loop.h"
 
-#define BATCH  (EXECUTOR_MAX_TASKS < 100 ? EXECUTOR_MAX_TASKS : 100)
+#define BATCH (EXECUTOR_MAX_TASKS < 100 ? EXECUTOR_MAX_TASKS : 100)
 
 struct at_once {
     struct future base;

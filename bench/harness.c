@@ -63,8 +63,9 @@ static void measure(const struct bench_figure *f, double target_ns)
     snprintf(name, sizeof name, "%s" NAME_SUFFIX, f->name);
     printf("%s\t%.3f\t%.2f\n", name, ns[REPETITIONS / 2], per_op);
     fflush(stdout);
-    fprintf(stderr, "%-28s %10.3f ns/op  (min %.3f, max %.3f; %d reps of %.0f ops; "
-                    "%.2f cli+sti per op, not timed)\n",
+    fprintf(stderr,
+            "%-28s %10.3f ns/op  (min %.3f, max %.3f; %d reps of %.0f ops; "
+            "%.2f cli+sti per op, not timed)\n",
             name, ns[REPETITIONS / 2], ns[0], ns[REPETITIONS - 1], REPETITIONS, ops, per_op);
 }
 

@@ -37,14 +37,19 @@
         cpu_interrupt_point();                                                                     \
         katomic_result_;                                                                           \
     })
-#define katomic_exchange(obj, value, order) KATOMIC_RMW_(atomic_exchange_explicit(obj, value, order))
+#define katomic_exchange(obj, value, order)                                                        \
+    KATOMIC_RMW_(atomic_exchange_explicit(obj, value, order))
 // Strong: fails only if *obj != *expected, and then stores *obj in *expected.
 #define katomic_compare_exchange(obj, expected, desired, success, failure)                         \
     KATOMIC_RMW_(atomic_compare_exchange_strong_explicit(obj, expected, desired, success, failure))
-#define katomic_fetch_add(obj, value, order) KATOMIC_RMW_(atomic_fetch_add_explicit(obj, value, order))
-#define katomic_fetch_sub(obj, value, order) KATOMIC_RMW_(atomic_fetch_sub_explicit(obj, value, order))
-#define katomic_fetch_or(obj, value, order)  KATOMIC_RMW_(atomic_fetch_or_explicit(obj, value, order))
-#define katomic_fetch_and(obj, value, order) KATOMIC_RMW_(atomic_fetch_and_explicit(obj, value, order))
+#define katomic_fetch_add(obj, value, order)                                                       \
+    KATOMIC_RMW_(atomic_fetch_add_explicit(obj, value, order))
+#define katomic_fetch_sub(obj, value, order)                                                       \
+    KATOMIC_RMW_(atomic_fetch_sub_explicit(obj, value, order))
+#define katomic_fetch_or(obj, value, order)                                                        \
+    KATOMIC_RMW_(atomic_fetch_or_explicit(obj, value, order))
+#define katomic_fetch_and(obj, value, order)                                                       \
+    KATOMIC_RMW_(atomic_fetch_and_explicit(obj, value, order))
 
 #else // KATOMIC_ONE_CPU: x86 instructions without the lock prefix
 
@@ -73,7 +78,7 @@
         katomic_add_v_;                                                                            \
     })
 #define katomic_fetch_sub(obj, value, order)                                                       \
-    katomic_fetch_add(obj, (KATOMIC_TYPE_(obj))-(value), order)
+    katomic_fetch_add(obj, (KATOMIC_TYPE_(obj)) - (value), order)
 #define katomic_compare_exchange(obj, expected, desired, success, failure)                         \
     ({                                                                                             \
         (void)(success), (void)(failure);                                                          \
@@ -102,6 +107,6 @@
     })
 #define katomic_exchange(obj, value, order)  KATOMIC_UPDATE_(obj, katomic_arg_, value)
 #define katomic_fetch_or(obj, value, order)  KATOMIC_UPDATE_(obj, katomic_o_ | katomic_arg_, value)
-#define katomic_fetch_and(obj, value, order) KATOMIC_UPDATE_(obj, katomic_o_ & katomic_arg_, value)
+#define katomic_fetch_and(obj, value, order) KATOMIC_UPDATE_(obj, katomic_o_ &katomic_arg_, value)
 
 #endif

@@ -28,7 +28,7 @@ enum vga_color {
 #define VGA_ROWS    25
 // The rows the kernel writes: a terminal's default 24, all of which QEMU's
 // -display curses shows (it cuts the 25th, so that row is left blank).
-#define VGA_SHOWN_ROWS 24
+#define VGA_SHOWN_ROWS   24
 #define VGA_STATUS_LINES 4
 
 void console_init(void);

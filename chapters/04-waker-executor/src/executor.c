@@ -175,7 +175,8 @@ unsigned long executor_run_ready_tasks(struct executor *ex)
     unsigned long polls = 0;
     // exercise: 4.3 begin
     uint8_t slot;
-    for (uint32_t n = ready_queue_length(&ex->ready); n && ready_queue_pop(&ex->ready, &slot); n--) {
+    for (uint32_t n = ready_queue_length(&ex->ready); n && ready_queue_pop(&ex->ready, &slot);
+         n--) {
         struct task_slot *s = &ex->slots[slot];
         // Cleared before the poll: a wake from now on queues the task again.
         // Sequentially consistent: the poll's reads stay after it.

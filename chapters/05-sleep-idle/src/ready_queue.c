@@ -22,7 +22,7 @@ bool ready_queue_push(struct ready_queue *q, uint8_t slot)
 bool ready_queue_pop(struct ready_queue *q, uint8_t *slot)
 {
     uint32_t head = katomic_load(&q->head, memory_order_relaxed); // the executor's own
-    if (head == katomic_load(&q->tail, memory_order_acquire)) // sees what a push published
+    if (head == katomic_load(&q->tail, memory_order_acquire))     // sees what a push published
         return false;
     *slot = q->slots[head % READY_QUEUE_CAPACITY];
     katomic_store(&q->head, head + 1, memory_order_release); // the slot read, it goes back

@@ -127,8 +127,8 @@ void trace_key_report(void)
     if (bench_last_press)
         kprintf("bench: key polls=%lu scancodes=%u latency_tsc=%llu\n", key_polls, key_bytes,
                 (unsigned long long)(cpu_rdtsc() - bench_last_press()));
-    kstatus("%s: %lu polls for the last key (%u scancodes); %lu keys", watched_name,
-            key_polls, key_bytes, at_last_key.keys);
+    kstatus("%s: %lu polls for the last key (%u scancodes); %lu keys", watched_name, key_polls,
+            key_bytes, at_last_key.keys);
     at_last_key.polls = stream_polls;
     at_last_key.scancodes = bytes;
 }
