@@ -12,8 +12,9 @@
 --   [ratio]{.bench data="..." key="c x median_ns" per="rust y median_ns"}
 --       the first value over the second, to two decimals (a C/Rust ratio)
 --
--- Every inline value is put on the page inside <span class="bench">, so that
--- tools/book/check-pages.py can tell a measured figure from a typed one.
+-- Every value is put on the page inside <span class="bench"> (a table inside
+-- <div class="bench">), so that tools/book/check-pages.py can tell a
+-- measured figure from a typed one.
 --
 -- Paths are relative to the repository root (BOOK_ROOT). A missing file or key
 -- stops the build with a message naming the page.
@@ -38,7 +39,8 @@ end
 function Div(div)
   if not div.classes:includes('bench') then return nil end
   local show = div.attributes.show or 'table'
-  return pandoc.read(bench(div.attributes.data, { show }), 'markdown').blocks
+  local blocks = pandoc.read(bench(div.attributes.data, { show }), 'markdown').blocks
+  return pandoc.Div(blocks, pandoc.Attr('', {'bench'}))
 end
 
 local function value(data, key)
