@@ -10,6 +10,7 @@
 
 #include "stream.h"
 
+// region: trace_hooks
 #ifdef TRACE
 // A stream took an item (interrupt context), or was polled (task context).
 void trace_stream_push(const struct stream *s);
@@ -21,6 +22,7 @@ static inline void trace_stream_polled(const struct stream *s, enum stream_poll 
     (void)s, (void)result;
 }
 #endif
+// endregion: trace_hooks
 
 // The trace layer's side, for the demo kernel (TRACE builds). Task context.
 
