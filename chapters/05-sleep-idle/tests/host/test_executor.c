@@ -243,8 +243,9 @@ Test(executor_wake, a_stale_generation_is_ignored, .init = fresh)
 
 // An id is forged when its slot is outside the table (a waker's data word
 // holds only 6 bits of slot, but executor_wake takes any struct task_id):
-// the wake touches nothing, not even the bytes after the table.
-Test(executor_wake, a_slot_outside_the_table_touches_nothing, .init = fresh)
+// the wake touches nothing, not even the bytes after the table. The bounds
+// check is executor_wake's own, outside the stub, so no exercise grades it.
+Test(forged_id, a_slot_outside_the_table_touches_nothing, .init = fresh)
 {
     spawn_named("a", 1, 0);
     drain_queue();
