@@ -188,7 +188,7 @@ th[data-sort]:after{content:" ↕";color:#9aa5b1}td.n{text-align:right;white-spa
 .bar{display:flex;height:14px;min-width:180px;border-radius:3px;overflow:hidden;background:#eef}
 .bar i{display:block}.key i{display:inline-block;width:.8em;height:.8em;margin:0 .3em 0 1em;
 border-radius:2px}.cell{display:inline-block;min-width:2.2em;text-align:center;border-radius:3px;
-color:#fff;padding:0 .2em}code,pre{font:13px ui-monospace,monospace}pre{background:#f0f2f5;
+color:#fff;padding:0 .2em}.cell.not,.cell.wai{color:#3e4c59}code,pre{font:13px ui-monospace,monospace}pre{background:#f0f2f5;
 padding:.5em;overflow:auto}details{border-bottom:1px solid #e4e7eb;padding:.3em 0}
 details:target,details[open]{background:#fbfcfd}summary{cursor:pointer}input{font:inherit;
 padding:.3em .6em;width:20em;margin-bottom:.5em}.muted{color:#616e7c}"""
@@ -365,8 +365,9 @@ def student_table(exercises, subs):
     head = "".join(f"<th data-sort=num>{esc(x['id'])}</th>" for x in exercises)
     rows = []
     for i, s in enumerate(subs):
-        cells = "".join(f"<td data-v={e['earned']}><span class=cell style='background:"
-                        f"{COLORS.get(shown_status(e), '#607d8b')}' title='{esc(e['status'])}'>"
+        cells = "".join(f"<td data-v={e['earned']}><span class='cell {shown_status(e)[:3]}' "
+                        f"style='background:{COLORS.get(shown_status(e), '#607d8b')}' "
+                        f"title='{esc(e['status'])}'>"
                         f"{e['earned']}</span></td>" for e in s["exercises"])
         rows.append(f"<tr><td><a href='#s{i}'>{esc(s['submission'])}</a></td><td class=n "
                     f"data-v={s['score']}>{s['score']}/{s['max_score']}</td>{cells}<td>"

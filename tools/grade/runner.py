@@ -58,7 +58,7 @@ def run(cmd, cwd=None, env=None, timeout=None, box=None, xml=False, on_line=None
         proc = subprocess.Popen(box[0].wrap(cmd, cwd, *box[1:]) if box else cmd, cwd=cwd,
                                 env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, start_new_session=True,
-                                pass_fds=pipe[1:] if xml else (), **(box[0].user if box else {}))
+                                pass_fds=pipe[1:] if xml else ())
     except OSError as e:
         return Completed(127, f"cannot run {cmd[0]}: {e.strerror}", False, 0.0)
     finally:
@@ -125,8 +125,8 @@ class Sandbox:
     def __init__(self, root, hide=()):
         self.root = Path(root).resolve()
         self.hide = [Path(p).resolve() for p in [Path.home(), *hide, "/tmp", "/etc/ssl"]]
-        self.user = ({"user": self.NOBODY, "group": self.NOBODY, "extra_groups": []}
-                     if os.getuid() == 0 else {})
+        self.user = [f"--reuid={self.NOBODY}", f"--regid={self.NOBODY}",
+                     "--clear-groups"] if os.getuid() == 0 else []
         self.mode, self.why = "bwrap", ""
         if os.environ.get("GRADE_SANDBOX") == "rlimits":
             self.why = "GRADE_SANDBOX=rlimits"
@@ -137,7 +137,7 @@ class Sandbox:
             probe = run(["test", "-r", "build.mk"], base, timeout=60, box=(self, base, False))
             self.why = probe.returncode and (probe.output.strip() or "bwrap failed") or ""
         if self.why:
-            self.mode, self.user = "rlimits", {}
+            self.mode, self.user = "rlimits", []
 
     def wrap(self, cmd, cwd, build, writable):
         """cmd run in the sandbox, in cwd, with build (a folder) visible, and
@@ -150,7 +150,8 @@ class Sandbox:
         root, hide = self.root, self.hide + [self.root / "build"]
         hidden = [p for p in hide if p.is_dir() and not any(
             q in p.parents and q not in root.parents for q in hide)]
-        args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+        args = ["setpriv", *self.user, "bwrap"] if self.user else ["bwrap"]
+        args += ["--unshare-all", "--die-with-parent", "--new-session",
                 "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
         for inside in (False, True):
             for p in hidden:
@@ -291,7 +292,8 @@ def filter_pattern(patterns):
 def test_env(seed, asan=""):
     """LeakSanitizer is off: Criterion's suppressions hide every leak of a
     test anyway, and it doubles the cost of each test's process. The RSS
-    limit stops a test that allocates without end."""
+    limit stops a test that allocates without end. ASAN_OPTIONS of the
+    environment come last: they override these."""
     return child_env({"TEST_SEED": str(seed),
                       "ASAN_OPTIONS": f"detect_leaks=0:hard_rss_limit_mb={RSS_LIMIT_MB}:{asan}"
                                       + os.environ.get("ASAN_OPTIONS", ""),
@@ -374,7 +376,7 @@ PANIC = re.compile(r"PANIC at (\S+):(\d+): (.*)")
 NOT_DONE = re.compile(r"exercise (\S+) is not done yet")
 UBSAN = re.compile(r"^(\S+?):(\d+):(\d+): runtime error: (.*)$", re.M)
 ASAN = re.compile(r"ERROR: AddressSanitizer: ([\w-]+)")
-RSS_LIMIT = re.compile(r"AddressSanitizer: hard rss limit exhausted")
+RSS_LIMIT = re.compile(r"AddressSanitizer: hard rss limit exhausted \((\d+)Mb")
 FRAME = re.compile(r"^\s+#\d+ 0x[0-9a-f]+ in (\S+) (\S+?):(\d+)", re.M)
 ASSERT_HEAD = re.compile(r"^\[----\] (\S+?):(\d+): Assertion Failed\s*$")
 SIGNAL_LINE = re.compile(r"^\[----\] (\S+?):(\d+): Unexpected signal caught below this line")
@@ -474,8 +476,9 @@ def explain(text, folder, where):
                              other_exercise=nd.group(1))
         return Diagnosis("crashed", "crashed (SIGABRT): panic",
                          [f"PANIC at {path}:{line}: {message} {where}"])
-    if RSS_LIMIT.search(text):
-        return Diagnosis("crashed", f"crashed: out of memory (the limit is {RSS_LIMIT_MB} MiB)",
+    m = RSS_LIMIT.search(text)
+    if m:
+        return Diagnosis("crashed", f"crashed: out of memory (the limit is {m.group(1)} MiB)",
                          [where])
     m = UBSAN.search(text)
     if m:

@@ -219,8 +219,9 @@ def submission_report(sub, graded, chapter, regions, exercises, seed):
 def make_class(root, chapter, regions, dest, n, rng):
     """A made-up class of n submissions (make bench-grading): a quarter
     untouched starters, half partial work (each exercise file untouched, or
-    worked on: in the student's own words, some of its exercises solved), a
-    few that do not compile, a few that never end, the rest solved."""
+    worked on: in the student's own words, some of its exercises solved, a
+    statement lost now and then), a few that do not compile, a few that
+    never end, the rest solved."""
     by_file = {f: [r for r in regions if r.path == f] for f in exercise_files(regions)}
     kinds = (["starter"] * (n // 4) + ["partial"] * (n // 2) + ["broken"] * max(1, n // 50)
              + ["hanging"] * max(1, n // 50))
@@ -238,6 +239,12 @@ def make_class(root, chapter, regions, dest, n, rng):
             lines = (regions_mod.strip_text(text, stubs) if stubs else text).splitlines(True)
             if kind == "hanging" and f == worked[0]:
                 lines.insert(by_file[f][0].begin, "for (;;) {}\n")  # before its first solution
+            inside, statements = False, []
+            for i, line in enumerate(lines):
+                inside = "begin" in line if "// exercise:" in line else inside
+                statements += [i] if inside and line.rstrip().endswith(";") else []
+            if kind == "partial" and statements and rng.random() < 0.3:
+                del lines[rng.choice(statements)]  # a wrong attempt: one statement lost
             text = f"// {sub.name}'s work\n" + "".join(lines)
             broken = kind == "broken" and f == worked[0]
             (sub / f).write_text(text + ("this does not compile\n" if broken else ""))
