@@ -49,10 +49,14 @@ def exercise_entry(ex, status, earned=0, seconds=0.0, messages=None, tests=None)
 class Batch:
     """How grade-all grades a submission: in box (a runner.Sandbox), with
     the objects of earlier ones shared through store (a folder), with the
-    reference's list of tests, one test at a time (run_exercises)."""
+    reference's list of tests, one test at a time (run_exercises). The
+    exercises of untouched (ids) are not done: their files are the
+    starter's, whose stubs fail every one of their tests (the invariants
+    prove it), so those tests are not run."""
     box: object
     store: Path
     tests: list
+    untouched: frozenset = frozenset()
 
 
 def grade(folder, exercises, build_dir, *, seed, timeout=DEFAULT_TIMEOUT, jobs=None,
@@ -122,13 +126,18 @@ def _grade(folder, exercises, build_dir, report, *, seed, timeout, jobs, seed_bu
         report["problems"].append(str(e))
         names = []
     report["problems"] += manifest_mod.check_tests(exercises, names, "exercises")
-    results = run_exercises([ex for ex in exercises if ex.id not in broken_ids], names, binary,
-                            folder, jobs, timeout, seed, batch)
+    untouched = batch.untouched if batch else ()
+    results = run_exercises([ex for ex in exercises if ex.id not in broken_ids | set(untouched)],
+                            names, binary, folder, jobs, timeout, seed, batch)
     for ex in exercises:
         if ex.id in broken_ids:
             report["exercises"].append(exercise_entry(
                 ex, "compile error", messages=[f"{', '.join(report['build']['broken'])} does "
                                                f"not compile (see the compiler's message above)"]))
+            continue
+        if ex.id in untouched:
+            report["exercises"].append(exercise_entry(ex, "not done", messages=[
+                f"exercise {ex.id} is not done yet", "its code is the starter's, untouched"]))
             continue
         try:
             entry = verdict(ex, ex.resolve(names), results, binary, folder,

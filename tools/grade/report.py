@@ -188,7 +188,8 @@ th[data-sort]:after{content:" ↕";color:#9aa5b1}td.n{text-align:right;white-spa
 .bar{display:flex;height:14px;min-width:180px;border-radius:3px;overflow:hidden;background:#eef}
 .bar i{display:block}.key i{display:inline-block;width:.8em;height:.8em;margin:0 .3em 0 1em;
 border-radius:2px}.cell{display:inline-block;min-width:2.2em;text-align:center;border-radius:3px;
-color:#fff;padding:0 .2em}.cell.not,.cell.wai{color:#3e4c59}code,pre{font:13px ui-monospace,monospace}pre{background:#f0f2f5;
+color:#fff;padding:0 .2em}.cell.not,.cell.wai{color:#3e4c59}
+code,pre{font:13px ui-monospace,monospace}pre{background:#f0f2f5;
 padding:.5em;overflow:auto}details{border-bottom:1px solid #e4e7eb;padding:.3em 0}
 details:target,details[open]{background:#fbfcfd}summary{cursor:pointer}input{font:inherit;
 padding:.3em .6em;width:20em;margin-bottom:.5em}.muted{color:#616e7c}"""
@@ -229,7 +230,7 @@ def html_page(cls):
     cards = [("submissions", len(subs)), ("median", f"{median(scores)}/{top}"),
              ("full marks", sum(s["score"] == top for s in graded)),
              ("compile errors", sum(bool(s["build"].get("errors")) for s in graded)),
-             ("hanging", sum(any(e["status"] == "timed out" for e in s["exercises"]) for s in graded)),
+             ("hanging", sum(bool(hangs(s)) for s in graded)),
              ("not graded", len(subs) - len(graded))]
     body = [f"<h1>Chapter {esc(cls['chapter'])}: grades</h1><p class=muted>Seed {cls['seed']}, "
             f"the reference scores {cls['reference_score']}/{top}, sandbox: {esc(cls['sandbox'])}"

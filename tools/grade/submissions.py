@@ -7,6 +7,7 @@ slices of a class for a CI matrix (SHARD=i/N), and a made-up class for
 make bench-grading."""
 
 import copy
+import dataclasses
 import filecmp
 import hashlib
 import os
@@ -120,73 +121,79 @@ def grade_class(root, chapter, exercises, submissions, work, *, seed, timeout, j
     """Grade every submission (sorted folders) with the reference's tests,
     `jobs` at once. Prints a line per submission in their order (the same
     as one at a time), then what it cost. Returns the class report."""
-    started, name = time.monotonic(), chapter.name
-    regions, files = regions_mod.scan(chapter), exercise_files(regions_mod.scan(chapter))
+    started, regions = time.monotonic(), regions_mod.scan(chapter)
+    files = exercise_files(regions)
     box = runner.Sandbox(root, hide)
     print("Each submission runs in a sandbox (bubblewrap): no network, nothing writable but its "
           "build folder, limits on processes, memory, file size, output and CPU time"
           if box.mode == "bwrap" else f"No sandbox ({box.why}): submissions run with limits on "
           f"CPU time, file size, memory and output only, and can write wherever you can")
-    for old in [work / "objects", *work.glob("slot-*")]:
-        shutil.rmtree(old, ignore_errors=True)
-    # The reference first: the sanity check, its list of tests, the objects
-    # each submission's build starts from (kept from the last run, if its
-    # sources have not changed).
-    batch = grading.Batch(box, work / "objects", None)
-    batch.store.mkdir(parents=True, exist_ok=True)
-    copy_reference(root, chapter, work / "_reference")
-    ref = grading.grade(work / "_reference", exercises, work / "_reference-build", seed=seed,
-                        timeout=timeout, jobs=jobs, chapter=name, batch=batch)
-    if ref["score"] != ref["max_score"]:
-        print(f"warning: the reference itself scores {ref['score']}/{ref['max_score']}: "
-              f"these grades are not to be trusted")
-    batch.tests = runner.list_tests(work / "_reference-build" / "host-tests", work / "_reference",
-                                    box) if ref["build"]["ok"] else []
-    keys = {sub: content_key(sub, files) for sub in submissions}
-    slots, cpus = queue.Queue(), sorted(os.sched_getaffinity(0))
-    for i in range(jobs):
-        slots.put(i)
-
-    def grade_one(sub):
-        i = slots.get()
-        slot = work / f"slot-{i}"
-        # A worker on one core: its processes' memory maps change without
-        # the other cores being interrupted to hear of it (10% faster).
-        os.sched_setaffinity(0, {cpus[i % len(cpus)]})
-        try:
-            overlay(chapter, regions, sub, slot / "src")
-            return grading.grade(slot / "src", exercises, slot / "build", seed=seed,
-                                 timeout=timeout, jobs=1, chapter=name, reference=chapter,
-                                 seed_build=work / "_reference-build", batch=batch)
-        finally:
-            slots.put(i)
-
-    first = {}
+    ref, grade_one = grader(root, chapter, exercises, regions, work, box, seed=seed,
+                            timeout=timeout, jobs=jobs)
+    keys, first = {sub: content_key(sub, files) for sub in submissions}, {}
     for sub, key in keys.items():
-        first.setdefault(key, sub)
+        first.setdefault(key, sub)  # one of each content is graded
     first.pop(None, None)
-    reports = []
+    reports, width = [], max([len(s.name) for s in submissions] + [10])
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        graded = {key: pool.submit(grade_one, sub) for key, sub in first.items()}
-        width = max([len(s.name) for s in submissions] + [10])
+        graded = {key: pool.submit(grade_one, sub, key) for key, sub in first.items()}
         for sub in submissions:
             reports.append(submission_report(sub, graded.get(keys[sub]), chapter, regions,
                                              exercises, seed))
             report_mod.print_row(reports[-1], width)
     compiled = sum(f.result()["build"]["compiled"] for f in graded.values() if not f.exception())
-    took = time.monotonic() - started
-    print(f"{len(submissions)} submissions in {took:.1f} s ({took / max(len(submissions), 1):.2f}"
-          f" s each, {jobs} at once); {len(graded)} distinct ones graded; {compiled} files "
-          f"compiled where one build per submission of its {len(files)} exercise files compiles "
-          f"{len(files) * len(submissions)}: {reuse_share(compiled, files, submissions)} reused")
-    return {"chapter": name, "seed": seed, "reference_score": ref["score"],
+    took, n = time.monotonic() - started, len(submissions)
+    print(f"{n} submissions in {took:.1f} s ({took / n:.2f} s each, {jobs} at once); "
+          f"{len(graded)} distinct ones graded; {compiled} files compiled where one build per "
+          f"submission of its {len(files)} exercise files compiles {len(files) * n}: "
+          f"{100 * (1 - compiled / (len(files) * n)):.0f}% reused")
+    return {"chapter": chapter.name, "seed": seed, "reference_score": ref["score"],
             "max_score": ref["max_score"], "sandbox": box.mode,
             "exercises": [{"id": x.id, "title": x.title, "points": x.points} for x in exercises],
             "submissions": reports}
 
 
-def reuse_share(compiled, files, submissions):
-    return f"{100 * (1 - compiled / max(len(files) * len(submissions), 1)):.0f}%"
+def grader(root, chapter, exercises, regions, work, box, *, seed, timeout, jobs):
+    """Grade the reference (the sanity check; its build is where each
+    submission's starts, its list of tests theirs), then return its report
+    and a function that grades a submission of a given content, in a slot
+    of work/ (one per worker, on one core) that it takes for the time."""
+    for old in [work / "objects", work / "_starter", *work.glob("slot-*")]:
+        shutil.rmtree(old, ignore_errors=True)
+    files = exercise_files(regions)
+    batch = grading.Batch(box, work / "objects", None)
+    batch.store.mkdir(parents=True)
+    copy_reference(root, chapter, work / "_reference")
+    ref = grading.grade(work / "_reference", exercises, work / "_reference-build", seed=seed,
+                        timeout=timeout, jobs=jobs, chapter=chapter.name, batch=batch)
+    if ref["score"] != ref["max_score"]:
+        print(f"warning: the reference itself scores {ref['score']}/{ref['max_score']}: "
+              f"these grades are not to be trusted")
+    batch.tests = runner.list_tests(work / "_reference-build" / "host-tests", work / "_reference",
+                                    box) if ref["build"]["ok"] else []
+    make_starter(root, chapter, work / "_starter")
+    stubs = content_key(work / "_starter", files)
+    slots, cpus = queue.Queue(), sorted(os.sched_getaffinity(0))
+    for i in range(jobs):
+        slots.put(i)
+
+    def grade_one(sub, key):
+        touched = {f for f, digest, stub in zip(files, key, stubs) if digest not in (None, stub)}
+        untouched = frozenset(r.id for r in regions) - {r.id for r in regions if r.path in touched}
+        i = slots.get()
+        # A worker on one core: its processes' memory maps change without
+        # the other cores being interrupted to hear of it (10% faster).
+        os.sched_setaffinity(0, {cpus[i % len(cpus)]})
+        slot = work / f"slot-{i}"
+        try:
+            overlay(chapter, regions, sub, slot / "src")
+            return grading.grade(slot / "src", exercises, slot / "build",
+                                 seed=seed, timeout=timeout, jobs=1, chapter=chapter.name,
+                                 seed_build=work / "_reference-build", reference=chapter,
+                                 batch=dataclasses.replace(batch, untouched=untouched))
+        finally:
+            slots.put(i)
+    return ref, grade_one
 
 
 def submission_report(sub, graded, chapter, regions, exercises, seed):

@@ -169,10 +169,12 @@ def make_submissions(root, work, starter):
         "    uint32_t best = 0;", "    uint32_t best = 0; // how many forks worked\n"
         "    for (pid_t p; best < 1000 && (p = fork()) >= 0; best++)\n"
         "        while (p == 0)\n            pause();\n    return best / 64; // 0: fewer than 64")})
+    def forever(body):
+        return ref("src/list.c").replace(length, "while (head)\n        " + body)
     sub("l-allocates-forever", {**solved, "src/list.c": "#include <stdlib.h>\n#include <string.h>\n"
-        + ref("src/list.c").replace(length, "while (head)\n        memset(malloc(1 << 20), 1, 1 << 20);")})
-    sub("m-prints-forever", {**solved, "src/list.c": "#include <stdio.h>\n" + ref(
-        "src/list.c").replace(length, 'while (head)\n        fputs("spam, spam, spam, spam\\n", stdout);')})
+        + forever("memset(malloc(1 << 20), 1, 1 << 20);")})
+    sub("m-prints-forever", {**solved, "src/list.c": "#include <stdio.h>\n"
+        + forever('fputs("spam, spam, spam, spam\\n", stdout);')})
     return subs
 
 
