@@ -380,7 +380,7 @@ def parse_args(argv):
     p.add_argument("--timeout", type=float, default=grading.DEFAULT_TIMEOUT,
                    help="seconds each test may run")
     p.add_argument("--jobs", type=int, default=0,
-                   help="tests (and compilers) at once; grade-all: submissions at once")
+                   help="compilers at once; grade-all: submissions at once")
     p.add_argument("--strict", action="store_true",
                    help="grade only the exercise files, with the reference's tests")
     p.add_argument("--report", default="", help="where the JSON report goes")

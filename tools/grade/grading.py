@@ -128,7 +128,7 @@ def _grade(folder, exercises, build_dir, report, *, seed, timeout, jobs, seed_bu
     report["problems"] += manifest_mod.check_tests(exercises, names, "exercises")
     untouched = batch.untouched if batch else ()
     results = run_exercises([ex for ex in exercises if ex.id not in broken_ids | set(untouched)],
-                            names, binary, folder, jobs, timeout, seed, batch)
+                            names, binary, folder, timeout, seed, batch)
     for ex in exercises:
         if ex.id in broken_ids:
             report["exercises"].append(exercise_entry(
@@ -164,22 +164,21 @@ def _build(folder, build_dir, jobs, batch, report):
     return ok, errors, files
 
 
-def run_exercises(exercises, names, binary, folder, jobs, timeout, seed, batch):
+def run_exercises(exercises, names, binary, folder, timeout, seed, batch):
     """{test: runner.TestResult} for the exercises' tests: one Criterion run
-    per distinct timeout (normally a single run). In a batch, one test at a
-    time, stopped at a failure and run again without the failed exercise's
-    tests (its points are all or nothing): a hanging exercise costs one time
-    limit, a failed one no more of its tests."""
+    per distinct timeout (normally a single run), again without an exercise
+    whose test hung (it costs one time limit). In a batch the run stops at
+    any failure, and goes on without the failed exercise's tests: its points
+    are all or nothing."""
     results, by_timeout = {}, {}
     for ex in exercises:
         by_timeout.setdefault(ex.timeout or timeout, []).append(ex)
     for t, pending in by_timeout.items():
         while pending:
             tests = list(dict.fromkeys(n for ex in pending for n in ex.resolve(names)))
-            results.update(runner.run_tests(binary, tests, folder, 1 if batch else jobs, t, seed,
-                                            batch and batch.box, bool(batch),
-                                            [p for ex in pending for p in ex.tests]))
-            pending = [ex for ex in pending if batch and not any(
+            results.update(runner.run_tests(binary, tests, folder, t, seed, batch and batch.box,
+                                            bool(batch), [p for ex in pending for p in ex.tests]))
+            pending = [ex for ex in pending if not any(
                 results[n].failed for n in ex.resolve(names)) and any(
                 results[n].status == "NOT RUN" for n in ex.resolve(names))]
     return results

@@ -29,7 +29,6 @@ class Completed:
     timed_out: bool
     seconds: float
     flooded: bool = False  # it printed more than OUTPUT_LIMIT, and was stopped
-    xml: str = ""  # what it wrote to the --xml= pipe, when one was asked for
 
 
 def child_env(extra=None):
@@ -42,29 +41,21 @@ def child_env(extra=None):
     return env
 
 
-def run(cmd, cwd=None, env=None, timeout=None, box=None, xml=False, on_line=None):
+def run(cmd, cwd=None, env=None, timeout=None, box=None, on_line=None):
     """Run cmd with stdout+stderr captured (the first OUTPUT_KEPT bytes kept)
     and the whole process group killed after `timeout` seconds or once it
     printed OUTPUT_LIMIT bytes. box: (Sandbox, build folder, writable) to
-    run it in a sandbox. xml: `--xml=` is added, naming a pipe that
-    Completed.xml is read from. on_line: called with each line of output as
-    it comes; the child is killed when it returns True."""
+    run it in a sandbox. on_line: called with each line of output as it
+    comes; the child is killed when it returns True."""
     start = time.monotonic()
-    pipe = os.pipe() if xml else None
-    if xml:
-        os.fchmod(pipe[1], 0o622)  # a sandbox's user (nobody) opens it again, as /dev/fd/N
-    cmd = [str(c) for c in cmd] + ([f"--xml=/dev/fd/{pipe[1]}"] if xml else [])
+    cmd = [str(c) for c in cmd]
     try:
         proc = subprocess.Popen(box[0].wrap(cmd, cwd, *box[1:]) if box else cmd, cwd=cwd,
                                 env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True,
-                                pass_fds=pipe[1:] if xml else ())
+                                stderr=subprocess.STDOUT, start_new_session=True)
     except OSError as e:
         return Completed(127, f"cannot run {cmd[0]}: {e.strerror}", False, 0.0)
-    finally:
-        if xml:
-            os.close(pipe[1])
-    flooded = threading.Event()
+    flooded, kept = threading.Event(), bytearray()
 
     def stop():
         try:
@@ -72,26 +63,20 @@ def run(cmd, cwd=None, env=None, timeout=None, box=None, xml=False, on_line=None
         except (ProcessLookupError, PermissionError):
             pass
 
-    def drain(stream, kept, lines=None):
-        with stream:
-            total, rest = 0, b""
-            while chunk := stream.read1(65536):
-                total += len(chunk)
-                kept.extend(chunk[:max(0, OUTPUT_KEPT - len(kept))])
-                if total > OUTPUT_LIMIT:
-                    flooded.set()
-                    return stop()
-                *done, rest = (rest + chunk).split(b"\n") if lines else [b""]
-                if any(lines(line.decode("utf-8", "replace")) for line in done):
-                    return stop()
+    def drain():
+        total, rest = 0, b""
+        while chunk := proc.stdout.read1(65536):
+            total += len(chunk)
+            kept.extend(chunk[:max(0, OUTPUT_KEPT - len(kept))])
+            if total > OUTPUT_LIMIT:
+                flooded.set()
+                return stop()
+            *lines, rest = (rest + chunk).split(b"\n") if on_line else [b""]
+            if any(on_line(line.decode("utf-8", "replace")) for line in lines):
+                return stop()
 
-    out, report = bytearray(), bytearray()
-    readers = [threading.Thread(target=drain, args=(proc.stdout, out, on_line), daemon=True)]
-    if xml:
-        readers.append(threading.Thread(target=drain, args=(open(pipe[0], "rb"), report),
-                                        daemon=True))
-    for r in readers:
-        r.start()
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
     timed_out = False
     try:
         proc.wait(timeout=timeout)
@@ -100,10 +85,10 @@ def run(cmd, cwd=None, env=None, timeout=None, box=None, xml=False, on_line=None
     finally:
         stop()  # also ends anything the child left behind (Criterion's workers)
         proc.wait()
-    for r in readers:
-        r.join(timeout=5)
-    return Completed(proc.returncode, out.decode("utf-8", "replace"), timed_out,
-                     time.monotonic() - start, flooded.is_set(), report.decode("utf-8", "replace"))
+    reader.join(timeout=5)
+    proc.stdout.close()
+    return Completed(proc.returncode, kept.decode("utf-8", "replace"), timed_out,
+                     time.monotonic() - start, flooded.is_set())
 
 
 class Sandbox:
@@ -248,38 +233,13 @@ class TestResult:
     name: str
     status: str  # PASSED, FAILED, ERRORED, SKIPPED, MISSING (never reported), NOT RUN
     seconds: float = 0.0
-    error: str = ""  # Criterion's error type: crash, timeout; or output (printed too much)
-    messages: list = field(default_factory=list)  # assertion messages from the XML
-    output: str = ""  # what it printed, when run_tests could tell (one_by_one)
+    error: str = ""  # crash, timeout; or output (printed too much)
+    messages: list = field(default_factory=list)  # why a test that never reported failed
+    output: str = ""  # what it printed
 
     @property
     def failed(self):
         return self.status not in ("PASSED", "SKIPPED", "NOT RUN")
-
-
-XML_TOKEN = re.compile(
-    r'<testsuite name="(?P<suite>[^"]*)"'
-    r'|<testcase name="(?P<test>[^"]*)"[^>]*?status="(?P<status>\w+)"[^>]*?time="(?P<time>[\d.]+)"'
-    r'|<error type="(?P<error>\w+)"'
-    r"|<!\[CDATA\[(?P<message>.*?)\]\]>", re.S)
-
-
-def parse_xml(text):
-    """Criterion's XML report, read with patterns rather than a parser:
-    Criterion does not escape what tests print into it."""
-    results, suite, last = {}, None, None
-    for m in XML_TOKEN.finditer(text):
-        if m.group("suite") is not None:
-            suite = m.group("suite")
-        elif m.group("test") is not None:
-            last = TestResult(f"{suite}/{m.group('test')}", m.group("status"),
-                              float(m.group("time")))
-            results[last.name] = last
-        elif last is not None and m.group("error") is not None:
-            last.error = m.group("error")
-        elif last is not None and m.group("message") is not None:
-            last.messages.append(m.group("message").strip())
-    return results
 
 
 def filter_pattern(patterns):
@@ -301,39 +261,30 @@ def test_env(seed, asan=""):
                       "UBSAN_OPTIONS": "print_stacktrace=1:" + os.environ.get("UBSAN_OPTIONS", "")})
 
 
-def run_tests(binary, tests, cwd, jobs, timeout, seed, box=None, one_by_one=False, globs=None):
-    """Run the tests with Criterion (each in its own process, each with
-    `timeout` seconds); returns {name: TestResult} for every one asked.
-    globs: patterns that match exactly these tests (a cheaper filter).
-    one_by_one (grade-all): read from its output as it comes, each result
-    with what its test printed; the run stops at the first test that fails
-    (or prints without end), and the tests after it are NOT RUN."""
-    wall = timeout * (len(tests) if one_by_one else -(-len(tests) // max(jobs, 1)))
-    wall += 30 + 0.5 * len(tests)
-    cmd = [binary, "--filter", filter_pattern(globs or tests), "--timeout", f"{timeout:g}"]
-    box = box and (box, Path(binary).parent, False)
-    flood = TestResult("", "FAILED", 0.0, "output",
-                       [f"the tests printed more than {OUTPUT_LIMIT >> 20} MiB, and were stopped"])
-    if one_by_one:
-        seen = Progress(tests)
-        done = run(cmd + ["-j1", "--verbose", "--color=never"], cwd, test_env(seed), wall, box,
-                   on_line=seen.line)
-        if done.flooded and seen.current:
-            seen.results[seen.current] = replace(flood, name=seen.current)
-        results, stopped = seen.results, done.flooded or seen.stuck
-    else:
-        done = run(cmd + [f"-j{jobs}", "-q"], cwd, test_env(seed), wall, box, xml=True)
-        results = {name: r for name, r in parse_xml(done.xml).items() if name in tests}
-        results.update({name: replace(flood, name=name) for name in tests if done.flooded})
-        stopped = False
+def run_tests(binary, tests, cwd, timeout, seed, box=None, stop_at_failure=False, globs=None):
+    """Run the tests with Criterion, one at a time (each in its own process,
+    with `timeout` seconds), its output read as it comes: {name: TestResult}
+    for every one asked, each with what its test printed. globs: patterns
+    that match exactly these tests (a cheaper filter). The run stops at a
+    test that times out or prints without end (or, with stop_at_failure, at
+    any failure); the tests after it are NOT RUN."""
+    wall = timeout * len(tests) + 30 + 0.5 * len(tests)
+    seen = Progress(tests, stop_at_failure)
+    cmd = [binary, "--filter", filter_pattern(globs or tests), "--timeout", f"{timeout:g}",
+           "-j1", "--verbose", "--color=never"]
+    done = run(cmd, cwd, test_env(seed), wall, box and (box, Path(binary).parent, False),
+               on_line=seen.line)
+    if done.flooded and seen.current:
+        seen.results[seen.current] = TestResult(seen.current, "FAILED", 0.0, "output", [
+            f"the tests printed more than {OUTPUT_LIMIT >> 20} MiB, and were stopped"])
+    why = (f"the test run was stopped after {wall:.0f} s" if done.timed_out
+           else "the test run ended before this test reported")
     for name in tests:
-        why = (f"the test run was stopped after {wall:.0f} s" if done.timed_out
-               else "the test run ended before this test reported")
-        if name not in results:
-            results[name] = (TestResult(name, "NOT RUN") if stopped else
-                             TestResult(name, "MISSING", 0.0, "timeout" if done.timed_out else "",
-                                        [why]))
-    return results
+        if name not in seen.results:
+            seen.results[name] = (TestResult(name, "NOT RUN") if done.flooded or seen.stuck else
+                                  TestResult(name, "MISSING", 0.0,
+                                             "timeout" if done.timed_out else "", [why]))
+    return seen.results
 
 
 class Progress:
@@ -343,12 +294,13 @@ class Progress:
     END = re.compile(r"\[(PASS|FAIL|SKIP)\] (\w+)::(\w+)(?:: (.*))?$")
     RUN = re.compile(r"\[RUN \] (\w+)::(\w+)$")
 
-    def __init__(self, tests):
-        self.tests, self.results, self.lines = set(tests), {}, []
+    def __init__(self, tests, stop_at_failure):
+        self.tests, self.stop_at_failure, self.results, self.lines = set(tests), stop_at_failure, \
+            {}, []
         self.current, self.stuck = None, False
 
     def line(self, text):
-        """Take one line; True when the run is to stop (a test failed)."""
+        """Take one line; True when the run is to stop."""
         run, end = self.RUN.match(text), self.END.match(text)
         self.current = f"{run[1]}/{run[2]}" if run else self.current
         name = end and f"{end[2]}/{end[3]}"
@@ -358,8 +310,11 @@ class Progress:
         why = end[4] or ""
         error = "timeout" if why.startswith("Timed out") else "crash" if why == "CRASH!" else ""
         status = {"PASS": "PASSED", "SKIP": "SKIPPED"}.get(end[1], "ERRORED" if error else "FAILED")
-        self.results[name] = TestResult(name, status, 0.0, error, output="\n".join(self.lines))
-        self.lines, self.current, self.stuck = [], None, self.results[name].failed
+        seconds = re.search(r"\(([\d.]+)s\)$", why)
+        result = TestResult(name, status, float(seconds[1]) if seconds else 0.0, error,
+                            output="\n".join(self.lines))
+        self.results[name], self.lines, self.current = result, [], None
+        self.stuck = error == "timeout" or (self.stop_at_failure and result.failed)
         return self.stuck
 
 
@@ -431,12 +386,12 @@ def _assertions(text, folder):
     return found
 
 
-def diagnose(binary, test, cwd, timeout, seed, folder, xml_result=None, box=None):
+def diagnose(binary, test, cwd, timeout, seed, folder, result=None, box=None):
     """Say why a failed test failed, in the words a learner needs: from what
-    it printed in the graded run when that tells (run_tests' one_by_one), else
-    from a run of it again, alone, its output captured."""
+    it printed in the graded run when that tells, else from a run of it
+    again, alone, its output captured."""
     where = f"(test {test})"
-    found = xml_result and xml_result.output and explain(xml_result.output, folder, where)
+    found = result and result.output and explain(result.output, folder, where)
     if found:
         return found
     env = test_env(seed, "handle_abort=1:handle_sigill=1:handle_sigfpe=1:")
@@ -454,12 +409,9 @@ def diagnose(binary, test, cwd, timeout, seed, folder, xml_result=None, box=None
         return Diagnosis("crashed", "crashed (a signal)",
                          [f"after {_where(m.group(1), folder)}:{m.group(2)} {where}"])
     if re.search(r"Passing: 1\b", text):
-        messages = xml_result.messages if xml_result else []
-        return Diagnosis("fail", messages[0] if messages else "failed in the graded run",
+        return Diagnosis("fail", "failed in the graded run",
                          ["but passed when run again alone: does it depend on other tests, "
                           f"the clock or uninitialised memory? {where}"])
-    if xml_result and xml_result.messages and xml_result.messages[0] != "(null)":
-        return Diagnosis("fail", xml_result.messages[0], [where])
     return Diagnosis("fail", "the test stopped without a failed assertion",
                      [f"did the code call exit()? {where}"])
 
