@@ -300,7 +300,6 @@ def whose_code(c, root, work, starter):
     rc, out = make(root, "-n", "run", f"DIR={starter}")
     c.check(rc == 0 and f"your copy in {starter}" in out and f"-C {starter} run" in out,
             "make run DIR=copy boots the copy, and says so", out)
-    reports = re.findall(r"^Report: (\S+)$", out, re.M)
     rc, out = grade_tool(root, "grade", "--dir", str(starter), "--seed", "5")
     path = re.findall(r"^Report: (\S+)$", out, re.M)
     c.check(path and Path(path[0]).is_absolute() and "/build/grade/01-selftest/" in path[0]
