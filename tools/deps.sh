@@ -3,7 +3,7 @@
 # what is missing with apt-get (through sudo when not root), elsewhere print
 # the package list and stop.
 #
-#   tools/deps.sh run|test|book|debug|iso|watch|browser|bench|fuzz|tsan ...
+#   tools/deps.sh run|test|book|debug|iso|watch|grade|browser|bench|fuzz|tsan ...
 set -eu
 
 need=""
@@ -54,6 +54,7 @@ for what in "$@"; do
         command -v xorriso >/dev/null || add xorriso
         ;;
     watch) command -v inotifywait >/dev/null || add inotify-tools ;;
+    grade) command -v bwrap >/dev/null || add bubblewrap ;; # grade-all's sandbox
     browser) command -v chromium >/dev/null || add chromium ;;
     compdb) command -v bear >/dev/null || add bear ;;
     fuzz | tsan)

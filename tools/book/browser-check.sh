@@ -10,12 +10,21 @@
 # 1200 px on, every figure fits the column. Then the search page must find a
 # word that the book contains and must not find one that it does not.
 #
+# browser-check.sh --grades FILE: grade-all's class report (grades.html)
+# instead: it loads with no console message and no script error, its script
+# ran to the end (data-grades-js="ok") and its charts are drawn.
+#
 # Run by CI (.ci/run) after `make book`; it installs nothing (Debian package:
 # chromium). Environment: CHROMIUM (the browser command), SEARCH_WORD (default
 # "multiboot"). Ends with "N passed, N failed"; exits 1 if anything failed.
 set -u
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
+grades=""
+if [ "${1:-}" = --grades ]; then
+    grades=${2:-}
+    shift 2 || shift
+fi
 book=${1:-$root/build/book}
 word=${SEARCH_WORD:-multiboot}
 browser=${CHROMIUM:-}
@@ -28,11 +37,14 @@ if [ -z "$browser" ]; then
     echo "browser-check: no Chromium found (Debian package: chromium)" >&2
     exit 1
 fi
-if [ ! -f "$book/index.html" ]; then
+if [ -n "$grades" ] && [ ! -f "$grades" ]; then
+    echo "browser-check: $grades not found; make test-grading writes one" >&2
+    exit 1
+elif [ -z "$grades" ] && [ ! -f "$book/index.html" ]; then
     echo "browser-check: $book/index.html not found; run 'make book' first" >&2
     exit 1
 fi
-book=$(cd "$book" && pwd)
+[ -n "$grades" ] || book=$(cd "$book" && pwd)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
@@ -114,6 +126,22 @@ EOF
 attribute() {
     sed -n "s/.*<html[^>]* data-$1=\"\([^\"]*\)\".*/\1/p" "$work/dom" | head -n 1
 }
+
+if [ -n "$grades" ]; then
+    page="$(cd "$(dirname "$grades")" && pwd)/$(basename "$grades")"
+    if ! load "file://$page"; then
+        fail "$grades" "the browser failed or timed out"
+    elif [ -n "$(attribute js-errors)" ] || grep -q ':CONSOLE' "$work/log"; then
+        fail "$grades" "errors: $(attribute js-errors) $(grep ':CONSOLE' "$work/log" | head -n 3)"
+    elif [ "$(attribute grades-js)" != ok ] || [ "$(attribute charts)" -lt 1 ]; then
+        fail "$grades" "its script did not finish, or drew no chart"
+    else
+        pass "$grades: loads without errors, $(attribute charts) chart(s) drawn"
+    fi
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+fi
 
 for page in "$book"/*.html; do
     name=$(basename "$page")

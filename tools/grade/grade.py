@@ -5,7 +5,9 @@ watch mode and the grading invariants. The make targets call this file
 
   grade.py start      --ch 01 [--dir D] [--force]
   grade.py grade      [--ch 01] [--dir D] [--seed N] [--strict]
-  grade.py grade-all  --ch 01 --submissions S [--out O]
+  grade.py grade-all  --ch 01 --submissions S [--out O] [--shard i/N] [--jobs N] [--only NAME]
+  grade.py grade-merge --in "A B ..." [--out O]   (the slices' grades.json)
+  grade.py bench      [--ch 03] [--n 200]        (a made-up class, graded and timed)
   grade.py watch      [--ch 01] [--dir D] [--once]
   grade.py hint       [--ch 01] [--dir D] --ex 1.2 [--hint N]
   grade.py invariants [--ch 01]
@@ -13,9 +15,12 @@ watch mode and the grading invariants. The make targets call this file
 """
 
 import argparse
+import fnmatch
+import glob
 import json
 import os
-import re
+import random
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -92,7 +97,9 @@ def grade_one(args, folder, chapter, name, label, quiet=False, report_path=None)
     if args.strict and chapter and Path(chapter).resolve() != folder.resolve():
         manifest_from = chapter
         graded = build_dir / "graded"
-        notes = sub_mod.overlay(root, chapter, regions_mod.scan(chapter), folder, graded)
+        shutil.rmtree(graded, ignore_errors=True)
+        sub_mod.overlay(chapter, regions_mod.scan(chapter), folder, graded)
+        notes = sub_mod.notes(chapter, regions_mod.scan(chapter), folder)
     else:
         notes = []
     is_reference = chapter is not None and Path(manifest_from).resolve() == Path(chapter).resolve()
@@ -215,104 +222,114 @@ def cmd_grade_all(args):
     if not args.ch or not args.submissions:
         raise ch_mod.UsageError("make grade-all CH=NN SUBMISSIONS=folder")
     chapter = ch_mod.find_chapter(root, args.chapters, args.ch)
-    name = ch_mod.program_name(chapter)
     exercises = grading.load_exercises(chapter)
-    regions = regions_mod.scan(chapter)
     subs_dir = Path(args.submissions)
     if not subs_dir.is_dir():
         raise ch_mod.UsageError(f"SUBMISSIONS={subs_dir}: no such folder")
-    submissions = sorted(d for d in subs_dir.iterdir() if d.is_dir() and not d.name.startswith("."))
+    submissions = sorted(d for d in subs_dir.iterdir() if d.is_dir() and not d.name.startswith(".")
+                         and fnmatch.fnmatchcase(d.name, args.only or "*"))
     if not submissions:
         raise ch_mod.UsageError(f"SUBMISSIONS={subs_dir}: no submission folders in it (one "
-                                f"folder per student, each a copy of the starter)")
-    # Grades are never overwritten: each run gets a dated folder, and an
-    # OUT= that already holds grades needs FORCE=1.
+                                f"folder per student, each a copy of the starter)" +
+                                (f" named ONLY={args.only}" if args.only else ""))
+    part = None
+    if args.shard:
+        if not args.seed_given:
+            raise ch_mod.UsageError("SHARD= needs SEED=n: every slice must test with the same "
+                                    "inputs for grade-merge to join them")
+        try:
+            submissions, part = sub_mod.shard(submissions, args.shard)
+        except sub_mod.NotASubmission as e:
+            raise ch_mod.UsageError(str(e))
+    out = output_folder(args, root, chapter.name)
+    work = root / "build" / "grade-all" / chapter.name / "work"
+    # Two batches of one chapter at once (two make test) take turns: they
+    # share the work folder.
+    with grading.locked(work.with_name("work.lock")):
+        print(f"Grading {len(submissions)} submissions of chapter {chapter.name} from "
+              f"{subs_dir.resolve()} (seed {args.seed}"
+              + (f", slice {args.shard} of the class" if part else "") + ")")
+        cls = sub_mod.grade_class(root, chapter, exercises, submissions, work, seed=args.seed,
+                                  timeout=args.timeout, jobs=args.jobs, hide=[subs_dir, out])
+    return write_grades(out, dict(cls, shard=part) if part else cls)
+
+
+def output_folder(args, root, name):
+    """OUT=, which must not hold grades unless FORCE=1; else a new dated
+    folder: grades are never overwritten."""
     if args.out:
         out = Path(args.out).resolve()
         if (out / "grades.csv").exists() and not args.force:
             raise ch_mod.UsageError(f"OUT={out} already holds grades.csv: choose another OUT= "
                                     f"or add FORCE=1 to replace it")
-    else:
-        out = root / "build" / "grade-all" / name / time.strftime("%Y%m%d-%H%M%S")
-        n = 1
-        while out.exists():
-            out = out.with_name(f"{out.name.split('~')[0]}~{n}")
-            n += 1
-    work = root / "build" / "grade-all" / name / "work"
-    # Two batches of one chapter at once (two make test) take turns: they
-    # share the work folder.
-    with grading.locked(work.with_name("work.lock")):
-        out.mkdir(parents=True, exist_ok=True)
-        print(f"Grading {len(submissions)} submissions of chapter {name} "
-              f"from {subs_dir.resolve()} (seed {args.seed})")
-
-        # The reference first: the sanity check, and the objects every
-        # submission's build starts from.
-        ref_build = work / "_reference-build"
-        starter_mod.copy_reference(root, chapter, work / "_reference")
-        ref = grading.grade(work / "_reference", exercises, ref_build, seed=args.seed,
-                            timeout=args.timeout, jobs=args.jobs, chapter=name)
-        if ref["score"] != ref["max_score"]:
-            print(f"warning: the reference itself scores {ref['score']}/{ref['max_score']}: "
-                  f"these grades are not to be trusted", file=sys.stderr)
-
-        rows, reports = [], []
-        width = max([len(d.name) for d in submissions] + [10])
-        for sub in submissions:
-            label = re.sub(r"[^A-Za-z0-9_.-]", "_", sub.name)
-            try:
-                if not sub_mod.holds_any(sub, regions):
-                    files = " ".join(sorted({str(r.path) for r in regions}))
-                    raise sub_mod.NotASubmission(f"none of the exercise files ({files}) is in "
-                                                 f"it: not a copy of the chapter?")
-                notes = sub_mod.overlay(root, chapter, regions, sub, work / label / "src")
-                rep = grading.grade(work / label / "src", exercises, work / label / "build",
-                                    seed=args.seed, timeout=args.timeout, jobs=args.jobs,
-                                    chapter=name, seed_build=ref_build, reference=chapter)
-            except Exception as e:  # a broken submission never stops the batch
-                notes = [f"not graded: {e}" if isinstance(e, sub_mod.NotASubmission)
-                         else f"grader error: {type(e).__name__}: {e}"]
-                rep = {"chapter": name, "score": 0, "max_score": sum(x.points for x in exercises),
-                       "build": {"ok": False, "errors": []}, "seed": args.seed, "not_graded": True,
-                       "exercises": [grading.exercise_entry(x, "fail", messages=notes)
-                                     for x in exercises]}
-            rep["dir"] = str(sub.resolve())
-            rep["submission"] = sub.name
-            rep["notes"] = notes
-            reports.append(rep)
-            status = overall_status(rep)
-            rows.append({"submission": sub.name, "score": rep["score"],
-                         "max_score": rep["max_score"], "status": status,
-                         "notes": "; ".join(notes),
-                         "points": {e["id"]: e["earned"] for e in rep["exercises"]}})
-            per = " ".join(f"{e['id']}:{e['earned']}" for e in rep["exercises"])
-            print(f"  {sub.name:<{width}}  {rep['score']:>4}/{rep['max_score']:<4} "
-                  f"{status:<14} {per}")
-            for note in notes:
-                print(f"  {'':<{width}}  note: {note}")
-        ids = [x.id for x in exercises]
-        report_mod.write_csv(out / "grades.csv", ids, rows)
-        report_mod.write_json({"chapter": name, "seed": args.seed, "reference_score": ref["score"],
-                               "max_score": ref["max_score"], "submissions": reports},
-                              out / "grades.json")
-        print(f"Wrote {out / 'grades.csv'} and {out / 'grades.json'}")
-        lost = [r["submission"] for r in rows if r["status"] == "not graded"]
-        if lost:
-            print(f"{len(lost)} submission(s) could not be graded at all: {', '.join(lost)}",
-                  file=sys.stderr)
-            return 1
-        return 0
+        return out
+    out = root / "build" / "grade-all" / name / time.strftime("%Y%m%d-%H%M%S")
+    n = 1
+    while out.exists():
+        out = out.with_name(f"{out.name.split('~')[0]}~{n}")
+        n += 1
+    return out
 
 
-def overall_status(rep):
-    if rep.get("not_graded"):
-        return "not graded"
-    if not rep["build"]["ok"]:
-        return "compile error"
-    if rep["score"] == rep["max_score"]:
-        return "full marks"
-    kinds = sorted({e["status"] for e in rep["exercises"] if e["status"] != "ok"})
-    return ",".join(kinds)
+def write_grades(out, cls):
+    """Write the class's CSV, JSON and HTML; exit status 1 when some
+    submission could not be graded at all."""
+    report_mod.write_class(out, cls)
+    print(f"Wrote {out / 'grades.csv'}, grades.json and grades.html")
+    lost = [r["submission"] for r in cls["submissions"] if r.get("not_graded")]
+    if lost:
+        print(f"{len(lost)} submission(s) could not be graded at all: {', '.join(lost)}",
+              file=sys.stderr)
+    return 1 if lost else 0
+
+
+def cmd_grade_merge(args):
+    """The grades.json of every slice of a class (SHARD=i/N), joined into
+    the CSV, JSON and HTML that one run over the whole class writes."""
+    paths = [Path(p) / "grades.json" if Path(p).is_dir() else Path(p)
+             for pattern in args.inputs.split() for p in sorted(glob.glob(pattern)) or [pattern]]
+    try:
+        parts = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    except (OSError, ValueError) as e:
+        raise ch_mod.UsageError(f"IN=: {e}")
+    same = [{k: v for k, v in c.items() if k != "submissions"} for c in parts]
+    for c in same:
+        c["shard"] = dict(c.get("shard") or {}, index=0)
+    if not parts or any(c != same[0] for c in same) or not same[0]["shard"].get("of"):
+        raise ch_mod.UsageError("IN= must name the grades.json of slices of one class, graded "
+                                "with the same SEED= (make grade-all SHARD=i/N SEED=n)")
+    got, of = sorted(c["shard"]["index"] for c in parts), same[0]["shard"]["of"]
+    if got != list(range(1, of + 1)):
+        raise ch_mod.UsageError(f"IN=: slices {got} of {of}: each slice once, none missing")
+    cls = {k: v for k, v in parts[0].items() if k != "shard"}
+    cls["submissions"] = sorted((s for c in parts for s in c["submissions"]),
+                                key=lambda s: s["submission"])
+    out = output_folder(args, Path(args.root), cls["chapter"])
+    print(f"Joined {len(paths)} slices: {len(cls['submissions'])} submissions")
+    return write_grades(out, cls)
+
+
+def cmd_bench(args):
+    """make bench-grading: a made-up class of N submissions, graded."""
+    root = Path(args.root)
+    chapter = ch_mod.find_chapter(root, args.chapters, args.ch or "03")
+    dest = root / "build" / "bench-grading" / f"{chapter.name}-{args.n}"
+    if dest.exists():
+        shutil.rmtree(dest)
+    kinds = sub_mod.make_class(root, chapter, regions_mod.scan(chapter), dest / "submissions",
+                               args.n, random.Random(args.n))
+    print(f"A class of {args.n}: " + ", ".join(f"{kinds.count(k)} {k}" for k in dict.fromkeys(
+        sorted(kinds))))
+    args.ch, args.submissions, args.out, args.force = chapter.name, dest / "submissions", \
+        dest / "grades", True
+    # From nothing, the reference's build included, as an instructor's first run.
+    shutil.rmtree(root / "build" / "grade-all" / chapter.name / "work", ignore_errors=True)
+    started = time.monotonic()
+    status = cmd_grade_all(args)
+    took = time.monotonic() - started
+    print(f"bench-grading: {args.n} submissions of {chapter.name} in {took:.1f} s, "
+          f"{took / args.n:.2f} s each, {args.jobs} at once (JOBS=)")
+    return status if status != 1 else 0  # the class has no folder that is not graded
 
 
 def cmd_check(args):
@@ -346,8 +363,8 @@ def cmd_invariants(args):
 # ---- the command line ---------------------------------------------------------
 
 COMMANDS = {"start": cmd_start, "grade": cmd_grade, "grade-all": cmd_grade_all,
-            "watch": cmd_watch, "hint": cmd_hint, "invariants": cmd_invariants,
-            "check": cmd_check}
+            "grade-merge": cmd_grade_merge, "bench": cmd_bench, "watch": cmd_watch,
+            "hint": cmd_hint, "invariants": cmd_invariants, "check": cmd_check}
 
 
 def parse_args(argv):
@@ -362,12 +379,17 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=0, help="the tests' random seed (0: a new one)")
     p.add_argument("--timeout", type=float, default=grading.DEFAULT_TIMEOUT,
                    help="seconds each test may run")
-    p.add_argument("--jobs", type=int, default=0, help="tests (and compilers) at once")
+    p.add_argument("--jobs", type=int, default=0,
+                   help="compilers at once; grade-all: submissions at once")
     p.add_argument("--strict", action="store_true",
                    help="grade only the exercise files, with the reference's tests")
     p.add_argument("--report", default="", help="where the JSON report goes")
     p.add_argument("--submissions", default="", help="grade-all: the folder of submissions")
-    p.add_argument("--out", default="", help="grade-all: where the CSV and JSON go")
+    p.add_argument("--out", default="", help="grade-all: where the CSV, JSON and HTML go")
+    p.add_argument("--shard", default="", help="grade-all: i/N, the i-th of N slices")
+    p.add_argument("--only", default="", help="grade-all: the submissions named so (a glob)")
+    p.add_argument("--in", dest="inputs", default="", help="grade-merge: the slices' grades")
+    p.add_argument("--n", type=int, default=200, help="bench: submissions in the class")
     p.add_argument("--ex", default="", help="hint: the exercise, N.M")
     p.add_argument("--hint", type=int, default=0,
                    help="show hints 1 to n of each failed exercise (default 1)")

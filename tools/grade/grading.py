@@ -7,7 +7,9 @@ import json
 import os
 import random
 import shutil
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import manifest as manifest_mod
@@ -43,8 +45,22 @@ def exercise_entry(ex, status, earned=0, seconds=0.0, messages=None, tests=None)
             "hint": ex.hint, "hints": ex.hints, "tests": tests or []}
 
 
+@dataclass
+class Batch:
+    """How grade-all grades a submission: in box (a runner.Sandbox), with
+    the objects of earlier ones shared through store (a folder), with the
+    reference's list of tests, one test at a time (run_exercises). The
+    exercises of untouched (ids) are not done: their files are the
+    starter's, whose stubs fail every one of their tests (the invariants
+    prove it), so those tests are not run."""
+    box: object
+    store: Path
+    tests: list
+    untouched: frozenset = frozenset()
+
+
 def grade(folder, exercises, build_dir, *, seed, timeout=DEFAULT_TIMEOUT, jobs=None,
-          chapter="", seed_build=None, reference=None):
+          chapter="", seed_build=None, reference=None, batch=None):
     """Grade folder (a chapter or a copy of one) against exercises.
     reference: the chapter folder it is a copy of, if known; when one of the
     folder's exercise files does not compile, its starter version (from the
@@ -55,11 +71,13 @@ def grade(folder, exercises, build_dir, *, seed, timeout=DEFAULT_TIMEOUT, jobs=N
     started = time.monotonic()
     report = {"chapter": chapter, "dir": str(folder.resolve()), "seed": seed,
               "score": 0, "max_score": sum(ex.points for ex in exercises),
-              "build": {"ok": False, "errors": []}, "problems": [], "exercises": []}
+              "build": {"ok": False, "errors": [], "compiled": 0}, "problems": [],
+              "exercises": []}
     build_dir.mkdir(parents=True, exist_ok=True)
     with locked(build_dir / ".lock"):
         return _grade(folder, exercises, build_dir, report, seed=seed, timeout=timeout,
-                      jobs=jobs, seed_build=seed_build, started=started, reference=reference)
+                      jobs=jobs, seed_build=seed_build, started=started, reference=reference,
+                      batch=batch)
 
 
 class locked:
@@ -81,67 +99,92 @@ class locked:
 
 
 def _grade(folder, exercises, build_dir, report, *, seed, timeout, jobs, seed_build, started,
-           reference):
+           reference, batch):
     if seed_build:
         seed_objects(seed_build, build_dir)
-    sources = forget_changed_objects(folder, build_dir)
-    ok, errors, files = runner.build(folder, build_dir, jobs)
-    write_stamp(build_dir, sources)
-    report["build"] = {"ok": ok, "errors": errors, "broken": []}
+    ok, errors, files = _build(folder, build_dir, jobs, batch, report)
+    report["build"].update(ok=ok, errors=errors, broken=[])
     broken_ids = set()
     if not ok and reference is not None and files:
         patched = with_starter_files(folder, reference, files, build_dir / "partial")
-        if patched is not None:
-            sources = forget_changed_objects(patched, build_dir)
-            ok, _, _ = runner.build(patched, build_dir, jobs)
-            write_stamp(build_dir, sources)
-            if ok:
-                regions = regions_mod.scan(reference)
-                broken_ids = {r.id for r in regions if str(r.path) in files}
-                report["build"] = {"ok": True, "errors": errors, "broken": files}
-                folder = patched
-    if not ok:
+        if patched is not None and _build(patched, build_dir, jobs, batch, report)[0]:
+            regions = regions_mod.scan(reference)
+            broken_ids = {r.id for r in regions if str(r.path) in files}
+            report["build"].update(ok=True, broken=files)
+            folder = patched
+    if not report["build"]["ok"]:
         report["exercises"] = [exercise_entry(ex, "compile error",
                                               messages=["the code does not compile"])
                                for ex in exercises]
         return finish(report, started)
 
     binary = build_dir / "host-tests"
+    box = batch and batch.box
     try:
-        names = runner.list_tests(binary, folder)
+        names = (batch and batch.tests) or runner.list_tests(binary, folder, box)
     except RuntimeError as e:
         report["problems"].append(str(e))
         names = []
     report["problems"] += manifest_mod.check_tests(exercises, names, "exercises")
-
-    # One Criterion run per distinct timeout (normally a single run).
-    results = {}
-    by_timeout = {}
-    for ex in exercises:
-        for name in ex.resolve(names):
-            by_timeout.setdefault(ex.timeout or timeout, []).append(name)
-    for t, tests in by_timeout.items():
-        tests = list(dict.fromkeys(tests))
-        got, _ = runner.run_tests(binary, tests, folder, jobs, t, seed,
-                                  build_dir / f"results-{t:g}.xml")
-        results.update(got)
-
+    untouched = batch.untouched if batch else ()
+    results = run_exercises([ex for ex in exercises if ex.id not in broken_ids | set(untouched)],
+                            names, binary, folder, timeout, seed, batch)
     for ex in exercises:
         if ex.id in broken_ids:
             report["exercises"].append(exercise_entry(
                 ex, "compile error", messages=[f"{', '.join(report['build']['broken'])} does "
                                                f"not compile (see the compiler's message above)"]))
             continue
+        if ex.id in untouched:
+            report["exercises"].append(exercise_entry(ex, "not done", messages=[
+                f"exercise {ex.id} is not done yet", "its code is the starter's, untouched"]))
+            continue
         try:
             entry = verdict(ex, ex.resolve(names), results, binary, folder,
-                            ex.timeout or timeout, seed)
+                            ex.timeout or timeout, seed, box)
         except Exception as e:  # a grader bug costs this exercise, not the run
             entry = exercise_entry(ex, "fail", messages=[f"grader error: {type(e).__name__}: {e}"])
         report["exercises"].append(entry)
     return finish(report, started)
 
 
-def verdict(ex, tests, results, binary, folder, timeout, seed):
+def _build(folder, build_dir, jobs, batch, report):
+    """Build folder into build_dir, trusting objects by content: the ones
+    of changed sources are removed first, and in a batch the store gives
+    back (and then keeps) the objects of sources it has seen."""
+    sources = forget_changed_objects(folder, build_dir)
+    if batch:
+        share_objects(batch.store, build_dir, sources, fetch=True)
+        batch.box.own(build_dir)
+    ok, errors, files, compiled = runner.build(folder, build_dir, jobs, batch and batch.box)
+    if batch:
+        share_objects(batch.store, build_dir, sources, fetch=False)
+    write_stamp(build_dir, sources)
+    report["build"]["compiled"] += compiled
+    return ok, errors, files
+
+
+def run_exercises(exercises, names, binary, folder, timeout, seed, batch):
+    """{test: runner.TestResult} for the exercises' tests: one Criterion run
+    per distinct timeout (normally a single run), again without an exercise
+    whose test hung (it costs one time limit). In a batch the run stops at
+    any failure, and goes on without the failed exercise's tests: its points
+    are all or nothing."""
+    results, by_timeout = {}, {}
+    for ex in exercises:
+        by_timeout.setdefault(ex.timeout or timeout, []).append(ex)
+    for t, pending in by_timeout.items():
+        while pending:
+            tests = list(dict.fromkeys(n for ex in pending for n in ex.resolve(names)))
+            results.update(runner.run_tests(binary, tests, folder, t, seed, batch and batch.box,
+                                            bool(batch), [p for ex in pending for p in ex.tests]))
+            pending = [ex for ex in pending if not any(
+                results[n].failed for n in ex.resolve(names)) and any(
+                results[n].status == "NOT RUN" for n in ex.resolve(names))]
+    return results
+
+
+def verdict(ex, tests, results, binary, folder, timeout, seed, box=None):
     """One exercise's entry: ok when every one of its tests passed."""
     own = [results[t] for t in tests if t in results]
     seconds = sum(r.seconds for r in own)
@@ -149,7 +192,7 @@ def verdict(ex, tests, results, binary, folder, timeout, seed):
     if not own:
         return exercise_entry(ex, "fail", 0, 0.0, ["no test of this exercise was found in the "
                                                    "built tests: " + " ".join(ex.tests)], table)
-    failed = [r for r in own if not r.passed]
+    failed = [r for r in own if r.failed]
     if not failed and any(r.status == "PASSED" for r in own):
         return exercise_entry(ex, "ok", ex.points, seconds, [], table)
     if not failed:
@@ -161,15 +204,19 @@ def verdict(ex, tests, results, binary, folder, timeout, seed):
                              [first.messages[0] if first.status == "MISSING" and first.messages
                               else "an endless loop, or a wait that nothing ends?",
                               f"(test {first.name})"])
+    elif first.error == "output":
+        d = runner.Diagnosis("output limit", first.messages[0],
+                             ["a loop that prints without end? (its tests stopped there)"])
     else:
-        d = runner.diagnose(binary, first.name, folder, timeout, seed, folder, first)
+        d = runner.diagnose(binary, first.name, folder, timeout, seed, folder, first, box)
     status = d.status
     messages = [d.headline] + d.details
     if d.status == "not done" and d.other_exercise != ex.id:
         status = "fail"
         messages.append(f"exercise {ex.id}'s tests need exercise {d.other_exercise} done first")
     if len(failed) > 1:
-        messages.append(f"{len(failed)} of its {len(own)} tests failed")
+        ran = sum(r.status != "NOT RUN" for r in own)
+        messages.append(f"{len(failed)} of its {ran} tests failed")
     return exercise_entry(ex, status, 0, seconds, messages, table)
 
 
@@ -230,6 +277,7 @@ def seed_objects(source_build, build_dir):
 # objects of whatever changed are removed.
 
 STAMP = "sources.json"
+OWN = (".c", ".S")  # the sources of a folder's own objects
 SKIP_PARTS = {"build", ".git", "__pycache__"}
 
 
@@ -260,7 +308,7 @@ def forget_changed_objects(folder, build_dir):
         changed = None
     else:
         changed = {p for p in now.keys() | before.keys() if now.get(p) != before.get(p)}
-    if changed is None or any(not p.endswith((".c", ".S")) for p in changed):
+    if changed is None or any(not p.endswith(OWN) for p in changed):
         for obj in own:
             shutil.rmtree(obj, ignore_errors=True)
     else:
@@ -268,6 +316,25 @@ def forget_changed_objects(folder, build_dir):
             for obj in own:
                 (obj / (rel + ".o")).unlink(missing_ok=True)
     return now
+
+
+def share_objects(store, build_dir, sources, fetch):
+    """grade-all's objects by content (they do not depend on where a folder
+    is): before a build, fetch=True takes from store the objects build_dir
+    lacks; after it, fetch=False puts in the ones store lacks. An object is
+    known by its source's content and by everything else the source may
+    include (the folder's other files; kernel-base is the same for all)."""
+    context = json.dumps(sorted(kv for kv in sources.items() if not kv[0].endswith(OWN)))
+    context = hashlib.sha1(context.encode()).hexdigest()
+    for rel, digest in sources.items():
+        obj = Path(build_dir) / "host" / "obj" / (rel + ".o")
+        kept = Path(store) / (hashlib.sha1(f"{context} {rel} {digest}".encode()).hexdigest() + ".o")
+        src, dst = (kept, obj) if fetch else (obj, kept)
+        if rel.endswith(OWN) and src.is_file() and not dst.exists():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            tmp = dst.with_name(f"{dst.name}.{os.getpid()}.{threading.get_ident()}")
+            shutil.copyfile(src, tmp)
+            tmp.replace(dst)  # whole or not at all: two workers may put the same object
 
 
 def write_stamp(build_dir, sources):

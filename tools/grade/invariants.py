@@ -146,6 +146,8 @@ def check_work(args, chapter, checks, work, name, label, exercises, regions):
                 problems += [f"test {t['name']} passes on exercise {ex_id}'s stub: it does not "
                              f"test exercise {ex_id}" for t in own["tests"]
                              if t["status"] in ("PASSED", "SKIPPED")]
+                problems += [f"test {t['name']} was not run: a test before it hung on the stub"
+                             for t in own["tests"] if t["status"] == "NOT RUN"]
             problems += [f"exercise {e['id']} fails when only {ex_id} is stripped: "
                          f"{e['messages'][0] if e['messages'] else e['status']}" for e in others]
         checks.record(not problems, f"{label}: exercise {ex_id} stripped alone fails each of its "

@@ -3,7 +3,7 @@
 #
 #   SEED=n           repeat a run's random test inputs
 #   GRADE_TIMEOUT=s  seconds per test (default 5)
-#   GRADE_JOBS=n     tests (and compilers) at once
+#   GRADE_JOBS=n     compilers at once (grade-all: submissions at once, or JOBS=n)
 #   HINT=n           show hints 1 to n of each failed exercise (default 1)
 #   HINTS=0          show no hints at all (exams)
 #   STRICT=1         grade only the exercise files, with the reference's tests

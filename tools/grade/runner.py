@@ -1,12 +1,14 @@
 """Building a folder's host tests and running them under Criterion.
 
 Everything here runs in a child process with a wall-clock limit, in its own
-process group, with output read through a cap: a test that hangs, crashes or
-prints forever costs its exercise, never the grader.
+process group, with its output read through a limit: a test that hangs,
+crashes or prints forever costs its exercise, never the grader. grade-all
+also runs each child in a Sandbox (below).
 """
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -15,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BUILD_TIMEOUT = 600  # seconds for one `make host-tests`
-OUTPUT_CAP = 256 * 1024  # bytes of a child's output kept
+OUTPUT_KEPT = 256 * 1024  # bytes of a child's output kept
+OUTPUT_LIMIT = 8 * 1024 * 1024  # bytes a child may print before it is stopped
+RSS_LIMIT_MB = 256  # memory a test process may use (every test here needs under 96)
 
 
 @dataclass
@@ -24,6 +28,7 @@ class Completed:
     output: str
     timed_out: bool
     seconds: float
+    flooded: bool = False  # it printed more than OUTPUT_LIMIT, and was stopped
 
 
 def child_env(extra=None):
@@ -36,25 +41,39 @@ def child_env(extra=None):
     return env
 
 
-def run(cmd, cwd=None, env=None, timeout=None, cap=OUTPUT_CAP):
-    """Run cmd with stdout+stderr captured (the first `cap` bytes kept) and
-    the whole process group killed after `timeout` seconds."""
+def run(cmd, cwd=None, env=None, timeout=None, box=None, on_line=None):
+    """Run cmd with stdout+stderr captured (the first OUTPUT_KEPT bytes kept)
+    and the whole process group killed after `timeout` seconds or once it
+    printed OUTPUT_LIMIT bytes. box: (Sandbox, build folder, writable) to
+    run it in a sandbox. on_line: called with each line of output as it
+    comes; the child is killed when it returns True."""
     start = time.monotonic()
+    cmd = [str(c) for c in cmd]
     try:
-        proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        proc = subprocess.Popen(box[0].wrap(cmd, cwd, *box[1:]) if box else cmd, cwd=cwd,
+                                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     except OSError as e:
         return Completed(127, f"cannot run {cmd[0]}: {e.strerror}", False, 0.0)
-    kept = bytearray()
+    flooded, kept = threading.Event(), bytearray()
+
+    def stop():
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def drain():
-        while True:
-            chunk = proc.stdout.read1(65536)
-            if not chunk:
-                return
-            if len(kept) < cap:
-                kept.extend(chunk[:cap - len(kept)])
+        total, rest = 0, b""
+        while chunk := proc.stdout.read1(65536):
+            total += len(chunk)
+            kept.extend(chunk[:max(0, OUTPUT_KEPT - len(kept))])
+            if total > OUTPUT_LIMIT:
+                flooded.set()
+                return stop()
+            *lines, rest = (rest + chunk).split(b"\n") if on_line else [b""]
+            if any(on_line(line.decode("utf-8", "replace")) for line in lines):
+                return stop()
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
@@ -64,16 +83,77 @@ def run(cmd, cwd=None, env=None, timeout=None, cap=OUTPUT_CAP):
     except subprocess.TimeoutExpired:
         timed_out = True
     finally:
-        # Also ends anything the child left behind (Criterion's workers).
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        stop()  # also ends anything the child left behind (Criterion's workers)
         proc.wait()
     reader.join(timeout=5)
     proc.stdout.close()
     return Completed(proc.returncode, kept.decode("utf-8", "replace"), timed_out,
-                     time.monotonic() - start)
+                     time.monotonic() - start, flooded.is_set())
+
+
+class Sandbox:
+    """Where grade-all runs a submission's build and tests. With bubblewrap
+    (Debian's bubblewrap, the sandbox of Flatpak): no network, no other
+    process visible, the file system read-only but for the build folder
+    (and a small /tmp), the grader's home, /tmp, build/ and the submissions
+    hidden. In it, prlimit sets limits per process: CPU seconds, file size,
+    processes (counted per sandbox, as each has its own user namespace;
+    the kernel exempts root from that limit, so root's sandbox runs as
+    nobody) and, for the build, memory (the tests are limited by ASan's
+    hard_rss_limit_mb: ASan reserves terabytes of address space). Without
+    user namespaces, or with GRADE_SANDBOX=rlimits, only the limits apply."""
+
+    LIMITS = ["--cpu=120", f"--fsize={64 << 20}"]
+    NPROC, BUILD_MEMORY, TMP_SIZE = 64, 4 << 30, 64 << 20
+    NOBODY = 65534
+
+    def __init__(self, root, hide=()):
+        self.root = Path(root).resolve()
+        self.hide = [Path(p).resolve() for p in [Path.home(), *hide, "/tmp", "/etc/ssl"]]
+        self.user = [f"--reuid={self.NOBODY}", f"--regid={self.NOBODY}",
+                     "--clear-groups"] if os.getuid() == 0 else []
+        self.mode, self.why = "bwrap", ""
+        if os.environ.get("GRADE_SANDBOX") == "rlimits":
+            self.why = "GRADE_SANDBOX=rlimits"
+        elif not shutil.which("bwrap"):
+            self.why = "bwrap is not installed (Debian package: bubblewrap)"
+        else:
+            base = self.root / "kernel-base"
+            probe = run(["test", "-r", "build.mk"], base, timeout=60, box=(self, base, False))
+            self.why = probe.returncode and (probe.output.strip() or "bwrap failed") or ""
+        if self.why:
+            self.mode, self.user = "rlimits", []
+
+    def wrap(self, cmd, cwd, build, writable):
+        """cmd run in the sandbox, in cwd, with build (a folder) visible, and
+        writable if asked."""
+        limits = ["prlimit", *self.LIMITS] + (["--as=%d" % self.BUILD_MEMORY] if writable else [])
+        if self.mode != "bwrap":
+            return limits + ["--", *cmd]
+        # Hidden: each folder of self.hide not already under another (unless
+        # that one holds the workbook, which is shown again); /tmp is empty.
+        root, hide = self.root, self.hide + [self.root / "build"]
+        hidden = [p for p in hide if p.is_dir() and not any(
+            q in p.parents and q not in root.parents for q in hide)]
+        args = ["setpriv", *self.user, "bwrap"] if self.user else ["bwrap"]
+        args += ["--unshare-all", "--die-with-parent", "--new-session",
+                "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        for inside in (False, True):
+            for p in hidden:
+                args += ["--size", self.TMP_SIZE, "--tmpfs", p] if inside == (root in p.parents) \
+                    else []
+            args += [] if inside else ["--ro-bind", root, root]
+        args += ["--ro-bind", cwd, cwd, "--bind" if writable else "--ro-bind", build, build]
+        for p in hidden:
+            args += [] if p == Path("/tmp") else ["--remount-ro", p]
+        args += ["--chdir", cwd]
+        return [str(a) for a in args] + limits + [f"--nproc={self.NPROC}", "--", *cmd]
+
+    def own(self, folder):
+        """Let the sandbox's user (nobody, for root) write to folder."""
+        if self.user:
+            for path in [Path(folder), *Path(folder).rglob("*")]:
+                os.lchown(path, self.NOBODY, self.NOBODY)
 
 
 # ---- building ---------------------------------------------------------------
@@ -85,23 +165,30 @@ NOISE = re.compile(r"^(make(\[\d+\])?: (Entering|Leaving|\*\*\* \[.*\] Error|\*\
                    r"|\s+(HOSTCC|CC|LD|AS)\s|cc1: all warnings|collect2: error: ld returned)")
 
 
+GOLD = " -fuse-ld=gold" if shutil.which("ld.gold") else ""
 COMPILE_ERROR = re.compile(r"^(\S+?):\d+(?::\d+)?: (?:fatal )?error:", re.M)
 
 
-def build(folder, build_dir, jobs):
+def build(folder, build_dir, jobs, box=None):
     """`make host-tests` for folder into build_dir. Returns (ok, errors,
-    files): the compiler's first error lines when it failed, and the files
-    (relative to folder) it reported errors in; empty when the failure is not
-    a compile error in the folder's own files (a link error, a timeout)."""
+    files, compiled): the compiler's first error lines when it failed, the
+    files (relative to folder) it reported errors in (none when the failure
+    is not a compile error in the folder's own files: a link error, a
+    timeout), and how many files it compiled. The objects do not depend on
+    where the folder is (-ffile-prefix-map), so copies of them serve any
+    folder with the same sources. Gold links the tests four times faster,
+    and each test's process starts faster with the sanitizers linked in."""
+    cc = f"gcc -pipe -ffile-prefix-map={Path(folder).resolve()}=. -static-libasan -static-libubsan"
     cmd = ["make", "-C", folder, "--no-print-directory", f"-j{jobs}", "-k", "host-tests",
-           f"BUILD={build_dir}"]
-    done = run(cmd, env=child_env(), timeout=BUILD_TIMEOUT)
+           f"BUILD={build_dir}", f"CC={cc}{GOLD}"]
+    done = run(cmd, folder, child_env(), BUILD_TIMEOUT, box and (box, build_dir, True))
+    compiled = done.output.count("  HOSTCC  ")
     if done.returncode == 0 and not done.timed_out and (Path(build_dir) / "host-tests").is_file():
-        return True, [], []
+        return True, [], [], compiled
     if done.timed_out:
-        return False, [f"the build did not finish in {BUILD_TIMEOUT} s"], []
+        return False, [f"the build did not finish in {BUILD_TIMEOUT} s"], [], compiled
     files = {_where(m.group(1), folder) for m in COMPILE_ERROR.finditer(done.output)}
-    return False, first_errors(done.output, folder), sorted(files)
+    return False, first_errors(done.output, folder), sorted(files), compiled
 
 
 def first_errors(output, folder, limit=14):
@@ -124,9 +211,9 @@ SUITE_LINE = re.compile(r"^(\S+): \d+ tests?$")
 TREE_CHARS = "├└│─|`- \t"
 
 
-def list_tests(binary, cwd):
+def list_tests(binary, cwd, box=None):
     """The tests in a Criterion binary, as suite/test, in its order."""
-    done = run([binary, "--list"], cwd=cwd, env=child_env(), timeout=60)
+    done = run([binary, "--list"], cwd, child_env(), 60, box and (box, Path(binary).parent, False))
     if done.returncode != 0 or done.timed_out:
         raise RuntimeError(f"{binary} --list failed: {done.output.strip()[:500]}")
     tests, suite = [], None
@@ -144,73 +231,91 @@ def list_tests(binary, cwd):
 @dataclass
 class TestResult:
     name: str
-    status: str  # PASSED, FAILED, ERRORED, SKIPPED, or MISSING (never reported)
+    status: str  # PASSED, FAILED, ERRORED, SKIPPED, MISSING (never reported), NOT RUN
     seconds: float = 0.0
-    error: str = ""  # Criterion's error type: crash, timeout
-    messages: list = field(default_factory=list)  # assertion messages from the XML
+    error: str = ""  # crash, timeout; or output (printed too much)
+    messages: list = field(default_factory=list)  # why a test that never reported failed
+    output: str = ""  # what it printed
 
     @property
-    def passed(self):
-        return self.status in ("PASSED", "SKIPPED")
+    def failed(self):
+        return self.status not in ("PASSED", "SKIPPED", "NOT RUN")
 
 
-XML_TOKEN = re.compile(
-    r'<testsuite name="(?P<suite>[^"]*)"'
-    r'|<testcase name="(?P<test>[^"]*)"[^>]*?status="(?P<status>\w+)"[^>]*?time="(?P<time>[\d.]+)"'
-    r'|<error type="(?P<error>\w+)"'
-    r"|<!\[CDATA\[(?P<message>.*?)\]\]>", re.S)
+def filter_pattern(patterns):
+    """A Criterion --filter that matches any of these names or globs. Globs
+    are cheaper: Criterion matches the filter again and again, for every
+    test in every process, so 30 names cost more than running the tests."""
+    return patterns[0] if len(patterns) == 1 else "@(" + "|".join(patterns) + ")"
 
 
-def parse_xml(text):
-    """Criterion's XML report, read with patterns rather than a parser:
-    Criterion does not escape what tests print into it."""
-    results, suite, last = {}, None, None
-    for m in XML_TOKEN.finditer(text):
-        if m.group("suite") is not None:
-            suite = m.group("suite")
-        elif m.group("test") is not None:
-            last = TestResult(f"{suite}/{m.group('test')}", m.group("status"),
-                              float(m.group("time")))
-            results[last.name] = last
-        elif last is not None and m.group("error") is not None:
-            last.error = m.group("error")
-        elif last is not None and m.group("message") is not None:
-            last.messages.append(m.group("message").strip())
-    return results
+def test_env(seed, asan=""):
+    """LeakSanitizer is off: Criterion's suppressions hide every leak of a
+    test anyway, and it doubles the cost of each test's process; so are the
+    stacks of allocations, which no report here shows. The RSS limit stops
+    a test that allocates without end. ASAN_OPTIONS of the environment come
+    last: they override these."""
+    asan = f"detect_leaks=0:malloc_context_size=0:hard_rss_limit_mb={RSS_LIMIT_MB}:{asan}"
+    return child_env({"TEST_SEED": str(seed),
+                      "ASAN_OPTIONS": asan + os.environ.get("ASAN_OPTIONS", ""),
+                      "UBSAN_OPTIONS": "print_stacktrace=1:" + os.environ.get("UBSAN_OPTIONS", "")})
 
 
-def filter_pattern(tests):
-    """A Criterion --filter that matches exactly these tests."""
-    return tests[0] if len(tests) == 1 else "@(" + "|".join(tests) + ")"
-
-
-def test_env(seed, extra=None):
-    env = {"TEST_SEED": str(seed)}
-    env.update(extra or {})
-    return child_env(env)
-
-
-def run_tests(binary, tests, cwd, jobs, timeout, seed, xml_path):
-    """Run the tests with Criterion (each in its own process, each with
-    `timeout` seconds); returns {name: TestResult} for every one asked."""
-    xml_path = Path(xml_path)
-    xml_path.unlink(missing_ok=True)
-    rounds = -(-len(tests) // max(jobs, 1))
-    wall = timeout * rounds + 30 + 0.5 * len(tests)
-    cmd = [binary, "--filter", filter_pattern(tests), "--timeout", f"{timeout:g}", f"-j{jobs}",
-           f"--xml={xml_path}", "-q"]
-    done = run(cmd, cwd=cwd, env=test_env(seed), timeout=wall)
-    try:
-        results = parse_xml(xml_path.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        results = {}
+def run_tests(binary, tests, cwd, timeout, seed, box=None, stop_at_failure=False, globs=None):
+    """Run the tests with Criterion, one at a time (each in its own process,
+    with `timeout` seconds), its output read as it comes: {name: TestResult}
+    for every one asked, each with what its test printed. globs: patterns
+    that match exactly these tests (a cheaper filter). The run stops at a
+    test that times out or prints without end (or, with stop_at_failure, at
+    any failure); the tests after it are NOT RUN."""
+    wall = timeout * len(tests) + 30 + 0.5 * len(tests)
+    seen = Progress(tests, stop_at_failure)
+    cmd = [binary, "--filter", filter_pattern(globs or tests), "--timeout", f"{timeout:g}",
+           "-j1", "--verbose", "--color=never"]
+    done = run(cmd, cwd, test_env(seed), wall, box and (box, Path(binary).parent, False),
+               on_line=seen.line)
+    if done.flooded and seen.current:
+        seen.results[seen.current] = TestResult(seen.current, "FAILED", 0.0, "output", [
+            f"the tests printed more than {OUTPUT_LIMIT >> 20} MiB, and were stopped"])
+    why = (f"the test run was stopped after {wall:.0f} s" if done.timed_out
+           else "the test run ended before this test reported")
     for name in tests:
-        if name not in results:
-            why = (f"the test run was stopped after {wall:.0f} s" if done.timed_out
-                   else "the test run ended before this test reported")
-            results[name] = TestResult(name, "MISSING", 0.0, "timeout" if done.timed_out else "",
-                                       [why])
-    return results, done
+        if name not in seen.results:
+            seen.results[name] = (TestResult(name, "NOT RUN") if done.flooded or seen.stuck else
+                                  TestResult(name, "MISSING", 0.0,
+                                             "timeout" if done.timed_out else "", [why]))
+    return seen.results
+
+
+class Progress:
+    """Criterion's --verbose output of a run of tests one at a time, line by
+    line as it comes: each test's result, with the output printed since the
+    test before it ended."""
+    END = re.compile(r"\[(PASS|FAIL|SKIP)\] (\w+)::(\w+)(?:: (.*))?$")
+    RUN = re.compile(r"\[RUN \] (\w+)::(\w+)$")
+
+    def __init__(self, tests, stop_at_failure):
+        self.tests, self.stop_at_failure, self.results, self.lines = set(tests), stop_at_failure, \
+            {}, []
+        self.current, self.stuck = None, False
+
+    def line(self, text):
+        """Take one line; True when the run is to stop."""
+        run, end = self.RUN.match(text), self.END.match(text)
+        self.current = f"{run[1]}/{run[2]}" if run else self.current
+        name = end and f"{end[2]}/{end[3]}"
+        if name not in self.tests:
+            self.lines += [text] if len(self.lines) < 4000 else []
+            return False
+        why = end[4] or ""
+        error = "timeout" if why.startswith("Timed out") else "crash" if why == "CRASH!" else ""
+        status = {"PASS": "PASSED", "SKIP": "SKIPPED"}.get(end[1], "ERRORED" if error else "FAILED")
+        seconds = re.search(r"\(([\d.]+)s\)$", why)
+        result = TestResult(name, status, float(seconds[1]) if seconds else 0.0, error,
+                            output="\n".join(self.lines))
+        self.results[name], self.lines, self.current = result, [], None
+        self.stuck = error == "timeout" or (self.stop_at_failure and result.failed)
+        return self.stuck
 
 
 # ---- why one test failed ---------------------------------------------------
@@ -227,6 +332,7 @@ PANIC = re.compile(r"PANIC at (\S+):(\d+): (.*)")
 NOT_DONE = re.compile(r"exercise (\S+) is not done yet")
 UBSAN = re.compile(r"^(\S+?):(\d+):(\d+): runtime error: (.*)$", re.M)
 ASAN = re.compile(r"ERROR: AddressSanitizer: ([\w-]+)")
+RSS_LIMIT = re.compile(r"AddressSanitizer: hard rss limit exhausted \((\d+)Mb")
 FRAME = re.compile(r"^\s+#\d+ 0x[0-9a-f]+ in (\S+) (\S+?):(\d+)", re.M)
 ASSERT_HEAD = re.compile(r"^\[----\] (\S+?):(\d+): Assertion Failed\s*$")
 SIGNAL_LINE = re.compile(r"^\[----\] (\S+?):(\d+): Unexpected signal caught below this line")
@@ -280,18 +386,39 @@ def _assertions(text, folder):
     return found
 
 
-def diagnose(binary, test, cwd, timeout, seed, folder, xml_result=None):
-    """Run one failed test again, alone, its output captured, and say why
-    it failed in the words a learner needs."""
-    env = test_env(seed, {
-        "ASAN_OPTIONS": "handle_abort=1:handle_sigill=1:handle_sigfpe=1:detect_leaks=0:"
-                        + os.environ.get("ASAN_OPTIONS", ""),
-        "UBSAN_OPTIONS": "print_stacktrace=1:" + os.environ.get("UBSAN_OPTIONS", "")})
-    cmd = [binary, "--filter", test, "--timeout", f"{timeout:g}", "-j1", "--color=never"]
-    done = run(cmd, cwd=cwd, env=env, timeout=timeout + 30)
-    text = done.output
+def diagnose(binary, test, cwd, timeout, seed, folder, result=None, box=None):
+    """Say why a failed test failed, in the words a learner needs: from what
+    it printed in the graded run when that tells, else from a run of it
+    again, alone, its output captured."""
     where = f"(test {test})"
+    found = result and result.output and explain(result.output, folder, where)
+    if found:
+        return found
+    env = test_env(seed, "handle_abort=1:handle_sigill=1:handle_sigfpe=1:")
+    cmd = [binary, "--filter", test, "--timeout", f"{timeout:g}", "-j1", "--color=never"]
+    done = run(cmd, cwd, env, timeout + 30, box and (box, Path(binary).parent, False))
+    text = done.output
+    found = explain(text, folder, where)
+    if found:
+        return found
+    if "Timed out" in text or done.timed_out:
+        return Diagnosis("timed out", f"timed out after {timeout:g}s",
+                         [f"an endless loop, or a wait nothing ends? {where}"])
+    m = SIGNAL_LINE.search(text) if "CRASH" in text else None
+    if m:
+        return Diagnosis("crashed", "crashed (a signal)",
+                         [f"after {_where(m.group(1), folder)}:{m.group(2)} {where}"])
+    if re.search(r"Passing: 1\b", text):
+        return Diagnosis("fail", "failed in the graded run",
+                         ["but passed when run again alone: does it depend on other tests, "
+                          f"the clock or uninitialised memory? {where}"])
+    return Diagnosis("fail", "the test stopped without a failed assertion",
+                     [f"did the code call exit()? {where}"])
 
+
+def explain(text, folder, where):
+    """The Diagnosis that a test's output gives for sure (a panic, a
+    sanitizer's report, a failed assertion), or None."""
     m = PANIC.search(text)
     if m:
         path, line, message = _where(m.group(1), folder), m.group(2), m.group(3).strip()
@@ -302,6 +429,10 @@ def diagnose(binary, test, cwd, timeout, seed, folder, xml_result=None):
                              other_exercise=nd.group(1))
         return Diagnosis("crashed", "crashed (SIGABRT): panic",
                          [f"PANIC at {path}:{line}: {message} {where}"])
+    m = RSS_LIMIT.search(text)
+    if m:
+        return Diagnosis("crashed", f"crashed: out of memory (the limit is {m.group(1)} MiB)",
+                         [where])
     m = UBSAN.search(text)
     if m:
         path, line, message = _where(m.group(1), folder), m.group(2), m.group(4).strip()
@@ -328,21 +459,4 @@ def diagnose(binary, test, cwd, timeout, seed, folder, xml_result=None):
             headline, detail = f"crashed (memory error: {kind})", []
         return Diagnosis("crashed", headline, detail + ([frame] if frame else []) + [where])
     asserts = _assertions(text, folder)
-    if asserts:
-        return Diagnosis("fail", asserts[0], asserts[1:3] + [where])
-    if "Timed out" in text or done.timed_out:
-        return Diagnosis("timed out", f"timed out after {timeout:g}s",
-                         [f"an endless loop, or a wait nothing ends? {where}"])
-    m = SIGNAL_LINE.search(text) if "CRASH" in text else None
-    if m:
-        return Diagnosis("crashed", "crashed (a signal)",
-                         [f"after {_where(m.group(1), folder)}:{m.group(2)} {where}"])
-    if re.search(r"Passing: 1\b", text):
-        messages = xml_result.messages if xml_result else []
-        return Diagnosis("fail", messages[0] if messages else "failed in the graded run",
-                         ["but passed when run again alone: does it depend on other tests, "
-                          f"the clock or uninitialised memory? {where}"])
-    if xml_result and xml_result.messages and xml_result.messages[0] != "(null)":
-        return Diagnosis("fail", xml_result.messages[0], [where])
-    return Diagnosis("fail", "the test stopped without a failed assertion",
-                     [f"did the code call exit()? {where}"])
+    return Diagnosis("fail", asserts[0], asserts[1:3] + [where]) if asserts else None

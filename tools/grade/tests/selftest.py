@@ -49,10 +49,10 @@ class Checks:
         return ok
 
 
-def grade_tool(root, *args):
+def grade_tool(root, *args, env=None):
     cmd = [sys.executable, str(HERE.parent / "grade.py"), *args, "--root", str(root),
            "--chapters", str(CHAPTER.relative_to(root)), "--timeout", TIMEOUT]
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL")}
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL")} | (env or {})
     env["NO_COLOR"] = "1"
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     return done.returncode, done.stdout + done.stderr
@@ -158,7 +158,33 @@ def make_submissions(root, work, starter):
     sub("h-missing-file", solved, remove=["src/list.c"])
     # Not a chapter at all: must not stop the batch either.
     (subs / "i-empty").mkdir(parents=True)
+    sub("b2-untouched")  # the same as b-untouched: graded once
+    # Hostile ones: each must be contained, and reported as what it is.
+    calc, length = ref("src/calc.c"), "for (; head; head = head->next)\n        n++;"
+    writes = "".join(f'    {{ FILE *f = fopen("{t}", "w"); if (f) fclose(f); }}\n'
+                     for t in outside_targets(root, work))
+    sub("j-writes-outside", {**solved, "src/calc.c": "#include <stdio.h>\n" + calc.replace(
+        "    uint64_t sum = 0;\n", "    uint64_t sum = 0;\n" + writes)})
+    sub("k-forks-forever", {**solved, "src/calc.c": "#include <unistd.h>\n" + calc.replace(
+        "    uint32_t best = 0;", "    uint32_t best = 0; // how many forks worked\n"
+        "    for (pid_t p; best < 1000 && (p = fork()) >= 0; best++)\n"
+        "        while (p == 0)\n            pause();\n    return best / 64; // 0: fewer than 64")})
+    def forever(body):
+        return ref("src/list.c").replace(length, "while (head)\n        " + body)
+    sub("l-allocates-forever", {**solved, "src/list.c": "#include <stdlib.h>\n#include <string.h>\n"
+        + forever("memset(malloc(1 << 20), 1, 1 << 20);")})
+    sub("m-prints-forever", {**solved, "src/list.c": "#include <stdio.h>\n"
+        + forever('fputs("spam, spam, spam, spam\\n", stdout);')})
     return subs
+
+
+def outside_targets(root, work):
+    """Where j-writes-outside tries to write: a file it may not change and
+    one it may not create in the build folder, another student's work, the
+    workbook, the grader's home."""
+    return [work / "outside" / "keep.txt", work / "outside" / "new.txt",
+            work / "submissions" / "a-solved" / "src" / "calc.c", CHAPTER / "pwned.txt",
+            Path.home() / ".grade-selftest-pwned"]
 
 
 def watch_regrades(c, root, starter, how):
@@ -274,7 +300,6 @@ def whose_code(c, root, work, starter):
     rc, out = make(root, "-n", "run", f"DIR={starter}")
     c.check(rc == 0 and f"your copy in {starter}" in out and f"-C {starter} run" in out,
             "make run DIR=copy boots the copy, and says so", out)
-    reports = re.findall(r"^Report: (\S+)$", out, re.M)
     rc, out = grade_tool(root, "grade", "--dir", str(starter), "--seed", "5")
     path = re.findall(r"^Report: (\S+)$", out, re.M)
     c.check(path and Path(path[0]).is_absolute() and "/build/grade/01-selftest/" in path[0]
@@ -514,75 +539,7 @@ def end_to_end_in(c, root, work):
     for how in modes:
         watch_regrades(c, root, starter, how)
 
-    started = time.monotonic()
-    rc, out = grade_tool(root, "grade-all", "--ch", "01", "--submissions", str(subs),
-                         "--out", str(work / "batch"))
-    took = time.monotonic() - started
-    rows = {}
-    if (work / "batch" / "grades.csv").is_file():
-        with open(work / "batch" / "grades.csv") as f:
-            rows = {r["submission"]: r for r in csv.DictReader(f)}
-    c.check(rc == 1 and len(rows) == 9 and "could not be graded at all: i-empty" in out,
-            f"grade-all: every submission in the CSV; exit 1 as one could not be graded at all "
-            f"({took:.0f}s)", out)
-    rc, again = grade_tool(root, "grade-all", "--ch", "01", "--submissions", str(subs),
-                           "--out", str(work / "batch"))
-    c.check(rc == 2 and "FORCE=1" in again and (work / "batch" / "grades.csv").stat().st_size,
-            "grade-all: an OUT= that holds grades is not overwritten without FORCE=1", again)
-    (work / "no-submissions").mkdir()
-    rc, empty = grade_tool(root, "grade-all", "--ch", "01", "--submissions",
-                           str(work / "no-submissions"))
-    c.check(rc == 2 and "no submission folders" in empty,
-            "grade-all: an empty submissions folder is an error", empty)
-    batch = {}
-    if (work / "batch" / "grades.json").is_file():
-        batch = {s["submission"]: s for s in
-                 json.loads((work / "batch" / "grades.json").read_text())["submissions"]}
-
-    def ex(name, ex_id):
-        return next((e for e in batch.get(name, {}).get("exercises", []) if e["id"] == ex_id),
-                    {"status": "?", "messages": []})
-
-    def row(name):
-        return rows.get(name, {})
-
-    c.check(row("a-solved").get("total") == "30", "grade-all: a solved submission scores 30",
-            out)
-    c.check(row("b-untouched").get("total") == "0", "grade-all: an untouched starter scores 0",
-            out)
-    syntax = batch.get("c-syntax-error", {})
-    statuses = {e["id"]: e["status"] for e in syntax.get("exercises", [])}
-    c.check(any("error" in line for line in syntax.get("build", {}).get("errors", []))
-            and statuses == {"1.1": "compile error", "1.2": "compile error", "1.3": "ok"}
-            and row("c-syntax-error").get("total") == "15",
-            "grade-all: a syntax error in calc.c: its exercises 'compile error' with the "
-            "compiler's first error, list.c's exercise still graded (15)",
-            json.dumps(syntax, indent=1)[:3000])
-    loop = ex("d-endless-loop", "1.3")
-    c.check(loop["status"] == "timed out" and f"timed out after {TIMEOUT}s" in loop["messages"][0]
-            and row("d-endless-loop").get("total") == "15",
-            "grade-all: an endless loop: 'timed out after 2s' for 1.3 only", json.dumps(loop))
-    null = ex("e-null-dereference", "1.3")
-    c.check(null["status"] == "crashed" and "SIGSEGV" in null["messages"][0]
-            and "src/list.c:" in " ".join(null["messages"])
-            and row("e-null-dereference").get("total") == "15",
-            "grade-all: a NULL dereference: 'crashed (SIGSEGV)' at src/list.c for 1.3 only",
-            json.dumps(null))
-    wild = ex("f-wild-pointer", "1.2")
-    c.check(wild["status"] == "crashed" and "SIGSEGV" in wild["messages"][0]
-            and "calc_max" in " ".join(wild["messages"]),
-            "grade-all: a wild pointer: 'crashed (SIGSEGV)' in calc_max()", json.dumps(wild))
-    c.check(row("g-tampered-tests").get("total") == "0"
-            and "tests/host/test_list.c" in row("g-tampered-tests").get("notes", ""),
-            "grade-all: edited tests are ignored and named in the notes",
-            json.dumps(row("g-tampered-tests")))
-    c.check(row("h-missing-file").get("total") == "15"
-            and "missing" in row("h-missing-file").get("notes", ""),
-            "grade-all: a missing file is graded as not done, never as the reference",
-            json.dumps(row("h-missing-file")))
-    c.check(row("i-empty").get("total") == "0" and row("i-empty").get("status") == "not graded",
-            "grade-all: a folder with no exercise file scores 0, 'not graded'",
-            json.dumps(row("i-empty")))
+    batch_checks(c, root, work, subs)
 
     # The invariants must catch a test that passes on its stub.
     weak = work / "weakened" / "01-selftest"
@@ -597,6 +554,180 @@ def end_to_end_in(c, root, work):
             out)
 
 
+def grade_all(root, subs, out, *args, env=None):
+    """grade-all of subs into out (seed 7, 2 at once); its exit status,
+    output, CSV rows and JSON reports by name. A test may use 64 MiB, not
+    256: the endless allocation reaches the limit long before the time
+    limit, however busy the machine."""
+    started = time.monotonic()
+    env = {"ASAN_OPTIONS": "hard_rss_limit_mb=64"} | (env or {})
+    rc, text = grade_tool(root, "grade-all", "--ch", "01", "--submissions", str(subs), "--out",
+                          str(out), "--seed", "7", "--jobs", "2", *args, env=env)
+    text += f"\n({time.monotonic() - started:.0f}s)"
+    rows, batch = {}, {}
+    if (out / "grades.csv").is_file():
+        with open(out / "grades.csv") as f:
+            rows = {r["submission"]: r for r in csv.DictReader(f)}
+        batch = {s["submission"]: s for s in json.loads((out / "grades.json").read_text())[
+            "submissions"]}
+    return rc, text, rows, batch
+
+
+def grades_files(out):
+    return [(out / f).read_bytes() if (out / f).is_file() else f for f in
+            ("grades.csv", "grades.json", "grades.html")]
+
+
+def batch_checks(c, root, work, subs):
+    """grade-all: every kind of broken and hostile submission, each with a
+    clear report, nothing outside its folder changed; the same grades one
+    at a time, in slices joined again, and without the sandbox."""
+    (work / "outside").mkdir()
+    (work / "outside" / "keep.txt").write_text("untouched")
+    rc, out, rows, batch = grade_all(root, subs, work / "batch")
+    c.check(rc == 1 and len(rows) == 14 and "could not be graded at all: i-empty" in out
+            and "11 distinct ones graded" in out,
+            "grade-all: every submission in the CSV, the 3 identical ones graded once; exit 1 "
+            "as one could not be graded at all", out)
+    box = re.search(r"^(Each submission runs in a sandbox|No sandbox \((.*?)\))", out, re.M)
+    sandboxed = bool(box and box.group(1).startswith("Each"))
+    rc, again = grade_tool(root, "grade-all", "--ch", "01", "--submissions", str(subs),
+                           "--out", str(work / "batch"))
+    c.check(rc == 2 and "FORCE=1" in again and (work / "batch" / "grades.csv").stat().st_size,
+            "grade-all: an OUT= that holds grades is not overwritten without FORCE=1", again)
+    (work / "no-submissions").mkdir()
+    rc, empty = grade_tool(root, "grade-all", "--ch", "01", "--submissions",
+                           str(work / "no-submissions"))
+    c.check(rc == 2 and "no submission folders" in empty,
+            "grade-all: an empty submissions folder is an error", empty)
+    verdicts(c, rows, batch, sandboxed)
+    html = (work / "batch" / "grades.html").read_text() if rows else ""
+    c.check(all(s in html for s in ("<svg class=chart", "Compile errors", "c-syntax-error",
+                                    "Hanging exercises", "href='#s")) and not re.search(
+        r"""(src|href)=["']?(https?:)?//""", html),
+        "grade-all: grades.html, self-contained, has its chart, its sections and a row per "
+        "student linking to their details", html[:2000])
+    if sandboxed:
+        contained(c, root, work, rows, batch)
+    else:
+        print(f"SKIP  the sandbox's own checks: there is no sandbox here ({box and box.group(2)})")
+
+    rc, serial, _, _ = grade_all(root, subs, work / "serial", "--jobs", "1")
+    lines = lambda text: [line for line in text.splitlines() if line.startswith("  ")]  # noqa
+    c.check(lines(serial) == lines(out) and grades_files(work / "serial") == grades_files(
+        work / "batch"), "grade-all: one at a time (JOBS=1), the same lines in the same order and "
+                         "the same CSV, JSON and HTML as 2 at once", serial)
+    for i in (1, 2):
+        grade_all(root, subs, work / f"slice-{i}", "--shard", f"{i}/2")
+    rc, merged = grade_tool(root, "grade-merge", "--in", f"{work}/slice-*", "--out",
+                            str(work / "merged"))
+    c.check(rc == 1 and grades_files(work / "merged") == grades_files(work / "batch"),
+            "grade-all SHARD=1/2 and 2/2, joined by grade-merge: the same CSV, JSON and HTML as "
+            "one run", merged)
+    rc, only_one = grade_tool(root, "grade-merge", "--in", str(work / "slice-1"), "--out",
+                              str(work / "merged-1"))
+    c.check(rc == 2 and "slices [1] of 2" in only_one, "grade-merge: a missing slice is an error",
+            only_one)
+
+    rlimits = work / "rlimits-submissions"
+    for name in ("a-solved", "d-endless-loop", "l-allocates-forever", "m-prints-forever"):
+        shutil.copytree(subs / name, rlimits / name)
+    rc, out, rows, fallback = grade_all(root, rlimits, work / "rlimits",
+                                        env={"GRADE_SANDBOX": "rlimits"})
+    c.check(out.count("No sandbox (GRADE_SANDBOX=rlimits)") == 1 and all(
+        fallback.get(n, {}).get("exercises") == batch.get(n, {}).get("exercises")
+        for n in rows) and len(rows) == 4,
+        "grade-all without the sandbox (GRADE_SANDBOX=rlimits): says so once; the endless loop, "
+        "the endless allocation and the endless printing get the same grades", out)
+
+
+def verdicts(c, rows, batch, sandboxed):
+    """What each submission of the batch must get."""
+    def ex(name, ex_id):
+        return next((e for e in batch.get(name, {}).get("exercises", []) if e["id"] == ex_id),
+                    {"status": "?", "messages": [""]})
+
+    def total(name):
+        return rows.get(name, {}).get("total")
+
+    c.check(total("a-solved") == "30", "grade-all: a solved submission scores 30", str(rows))
+    c.check(total("b-untouched") == total("b2-untouched") == "0",
+            "grade-all: an untouched starter scores 0", str(rows))
+    syntax = batch.get("c-syntax-error", {})
+    statuses = {e["id"]: e["status"] for e in syntax.get("exercises", [])}
+    c.check(any("error" in line for line in syntax.get("build", {}).get("errors", []))
+            and statuses == {"1.1": "compile error", "1.2": "compile error", "1.3": "ok"}
+            and total("c-syntax-error") == "15",
+            "grade-all: a syntax error in calc.c: its exercises 'compile error' with the "
+            "compiler's first error, list.c's exercise still graded (15)",
+            json.dumps(syntax, indent=1)[:3000])
+    loop = ex("d-endless-loop", "1.3")
+    c.check(loop["status"] == "timed out" and f"timed out after {TIMEOUT}s" in loop["messages"][0]
+            and total("d-endless-loop") == "15",
+            "grade-all: an endless loop: 'timed out after 2s' for 1.3 only", json.dumps(loop))
+    null = ex("e-null-dereference", "1.3")
+    c.check(null["status"] == "crashed" and "SIGSEGV" in null["messages"][0]
+            and "src/list.c:" in " ".join(null["messages"])
+            and total("e-null-dereference") == "15",
+            "grade-all: a NULL dereference: 'crashed (SIGSEGV)' at src/list.c for 1.3 only",
+            json.dumps(null))
+    wild = ex("f-wild-pointer", "1.2")
+    c.check(wild["status"] == "crashed" and "SIGSEGV" in wild["messages"][0]
+            and "calc_max" in " ".join(wild["messages"]),
+            "grade-all: a wild pointer: 'crashed (SIGSEGV)' in calc_max()", json.dumps(wild))
+    c.check(total("g-tampered-tests") == "0"
+            and "tests/host/test_list.c" in rows.get("g-tampered-tests", {}).get("notes", ""),
+            "grade-all: edited tests are ignored and named in the notes",
+            json.dumps(rows.get("g-tampered-tests")))
+    c.check(total("h-missing-file") == "15"
+            and "missing" in rows.get("h-missing-file", {}).get("notes", ""),
+            "grade-all: a missing file is graded as not done, never as the reference",
+            json.dumps(rows.get("h-missing-file")))
+    c.check(total("i-empty") == "0" and rows.get("i-empty", {}).get("status") == "not graded",
+            "grade-all: a folder with no exercise file scores 0, 'not graded'",
+            json.dumps(rows.get("i-empty")))
+    memory = ex("l-allocates-forever", "1.3")
+    c.check(memory["status"] == "crashed" and "out of memory" in memory["messages"][0]
+            and total("l-allocates-forever") == "15",
+            "grade-all: an endless allocation: 'crashed: out of memory' for 1.3 only",
+            json.dumps(memory))
+    spam = ex("m-prints-forever", "1.3")
+    c.check(spam["status"] == "output limit" and "printed more than" in spam["messages"][0]
+            and total("m-prints-forever") == "15",
+            "grade-all: endless printing: 'output limit' for 1.3 only", json.dumps(spam))
+
+
+def contained(c, root, work, rows, batch):
+    """The sandbox held: nothing outside a submission's folder changed, and
+    the process limit stopped the fork bomb."""
+    keep, new, other, workbook, home = outside_targets(root, work)
+    c.check(keep.read_text() == "untouched" and not new.exists() and not workbook.exists()
+            and not home.exists() and other.read_text() == (CHAPTER / "src/calc.c").read_text()
+            and rows.get("j-writes-outside", {}).get("total") == "30",
+            "grade-all's sandbox: a submission that writes to the build folder, another "
+            "student's work, the workbook and the home folder changes none of them (and scores "
+            "30)", f"{keep.read_text()} {new.exists()} {workbook.exists()} {home.exists()}")
+    for path in (new, workbook, home):  # never leave what a broken sandbox let through
+        path.unlink(missing_ok=True)
+    forks = next((e for e in batch.get("k-forks-forever", {}).get("exercises", [])
+                  if e["id"] == "1.2"), {"messages": [""]})
+    c.check("got 0," in forks["messages"][0] and rows["k-forks-forever"]["total"] == "25",
+            "grade-all's sandbox: a fork bomb gets fewer than 64 processes (calc_max returns "
+            "how many it forked / 64), its other exercises are graded", json.dumps(forks))
+
+
+def bench(c, root):
+    """make bench-grading's small run: the class it makes is graded as it
+    was made, and it says what it cost."""
+    rc, out = grade_tool(root, "bench", "--ch", "01", "--n", "6", "--seed", "3")
+    counts = re.search(r"A class of 6: (.*)", out)
+    c.check(rc == 0 and counts and "1 hanging" in counts.group(1) and "1 broken" in out
+            and re.search(r"bench-grading: 6 submissions of 01-selftest in [\d.]+ s", out)
+            and "timed out" in out and "compile error" in out and "reused" in out,
+            "make bench-grading N=6: a class with one that hangs and one that does not "
+            "compile, graded, with the time it took and the share of compiles reused", out)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--root", default=str(HERE.parent.parent.parent))
@@ -607,6 +738,7 @@ def main():
     print("The grader's self-test")
     unit_checks(c)
     end_to_end(c, root)
+    bench(c, root)
     print(f"selftest took {time.monotonic() - started:.0f}s")
     print(f"{c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
