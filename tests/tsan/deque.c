@@ -4,6 +4,9 @@
 // - every item was taken exactly once: a flag per item, set by whoever
 //   takes it, must not be set already, and every flag is set at the end;
 //   a checksum per taker adds up to the checksum of all items;
+// - whoever took an item reads what the owner wrote for it before pushing
+//   it, in plain memory (as a task's state is): TSan reports a race if the
+//   deque's release and acquire do not order the two;
 // - the race for the last item happened, and was counted: a lone thief
 //   that gets DEQUE_RETRY lost the item it had read to the owner's pop
 //   (nobody else moves top), and an owner's pop that saw one item and got
@@ -12,8 +15,9 @@
 // thieves and owner meet at the last few items all the time. That is also
 // where a pop without its fence goes wrong on x86: its lowered bottom can
 // still sit in the store buffer when it reads top, and a thief then takes
-// an item the owner takes too. TSan does not model store buffers, but the
-// hardware under it does, and the flags see the duplicate.
+// an item the owner takes too. TSan does not model store buffers, and under
+// it a steal is too slow to fit in that window, so tests/mutants.txt builds
+// this program without the sanitizer to show it: the flags see the duplicate.
 //
 // tsan-sources: {chapter}/src/deque.c
 // tsan-include: {chapter}/src kernel-base/include
@@ -34,6 +38,10 @@
 
 static struct deque dq;
 static _Atomic uint8_t *taken; // per item: taken yet?
+// Per item: what the owner writes before pushing it, plain memory as a
+// task's state is. A thief reads it after stealing the item: push's release
+// and steal's acquire of bottom must order the two, or TSan reports a race.
+static uint64_t *payload;
 static _Atomic bool owner_done;
 
 struct taker {
@@ -47,6 +55,11 @@ static uint64_t mix(uint32_t n) { return (uint64_t)n * 0x9E3779B97F4A7C15ull >> 
 
 static void take(struct taker *who, uint32_t item, const char *how)
 {
+    if (payload[item] != mix(item)) {
+        fprintf(stderr, "deque: item %u carries %016llx, not what was pushed with it\n", item,
+                (unsigned long long)payload[item]);
+        exit(1);
+    }
     if (atomic_exchange_explicit(&taken[item], 1, memory_order_relaxed)) {
         fprintf(stderr, "deque: item %u taken twice (the second time by a %s)\n", item, how);
         exit(1);
@@ -87,9 +100,11 @@ static void owner(struct taker *me, uint32_t first, uint32_t count)
         rng ^= rng << 5;
         // White box: the length as the owner sees it (top may be stale).
         int64_t seen = atomic_load(&dq.bottom) - atomic_load(&dq.top);
-        for (unsigned burst = 1 + rng % 4; burst && next < end && seen < SHORT; burst--, seen++)
+        for (unsigned burst = 1 + rng % 4; burst && next < end && seen < SHORT; burst--, seen++) {
+            payload[next] = mix(next);
             if (deque_push(&dq, next))
                 next++;
+        }
         for (unsigned pops = 1 + (rng >> 8) % 4; pops; pops--) {
             seen = atomic_load(&dq.bottom) - atomic_load(&dq.top);
             uint32_t item;
@@ -136,6 +151,7 @@ int main(void)
     cpu_threads_time_limit("deque", TIME_LIMIT_S);
     uint32_t items = 3 * ITEMS_PER_ROUND;
     taken = calloc(items + 1, sizeof *taken);
+    payload = calloc(items + 1, sizeof *payload);
     deque_init(&dq);
     struct taker total = {0};
     uint64_t owner_won = 0; // last items the owner's pop won from a lone thief
@@ -148,6 +164,7 @@ int main(void)
         missing += !atomic_load(&taken[i]);
     }
     free((void *)taken);
+    free(payload);
     if (missing || total.items != items || total.checksum != checksum) {
         fprintf(stderr, "deque: %llu of %u items never taken; %llu taken; checksum %016llx, "
                         "want %016llx\n",
