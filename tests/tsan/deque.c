@@ -166,15 +166,17 @@ int main(void)
     free((void *)taken);
     free(payload);
     if (missing || total.items != items || total.checksum != checksum) {
-        fprintf(stderr, "deque: %llu of %u items never taken; %llu taken; checksum %016llx, "
-                        "want %016llx\n",
+        fprintf(stderr,
+                "deque: %llu of %u items never taken; %llu taken; checksum %016llx, "
+                "want %016llx\n",
                 (unsigned long long)missing, items, (unsigned long long)total.items,
                 (unsigned long long)total.checksum, (unsigned long long)checksum);
         return 1;
     }
     if (!owner_won || !total.lost_last || deque_overflows(&dq)) {
-        fprintf(stderr, "deque: the race for the last item was not seen both ways (owner won "
-                        "%llu, lost %llu), or the deque overflowed (%u)\n",
+        fprintf(stderr,
+                "deque: the race for the last item was not seen both ways (owner won "
+                "%llu, lost %llu), or the deque overflowed (%u)\n",
                 (unsigned long long)owner_won, (unsigned long long)total.lost_last,
                 deque_overflows(&dq));
         return 1;

@@ -49,7 +49,7 @@ static struct deque dq;
 static struct model model;
 static uint8_t taken[MAX_ITEMS];
 static uint32_t next_item = MAX_ITEMS; // the first input clears them all
-static size_t at; // input position, for messages
+static size_t at;                      // input position, for messages
 
 void panic_at(const char *file, int line, const char *fmt, ...)
 {

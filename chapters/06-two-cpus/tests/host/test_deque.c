@@ -179,7 +179,8 @@ Test(deque, random_calls_match_a_model)
             if (top != bottom)
                 ASSERT_EQ(x, model[--bottom % CAP], "step %d: pop", i);
         } else {
-            ASSERT_EQ(deque_steal(&dq, &x), top != bottom ? DEQUE_STOLEN : DEQUE_EMPTY, "step %d", i);
+            ASSERT_EQ(deque_steal(&dq, &x), top != bottom ? DEQUE_STOLEN : DEQUE_EMPTY, "step %d",
+                      i);
             if (top != bottom)
                 ASSERT_EQ(x, model[top++ % CAP], "step %d: steal", i);
         }
@@ -312,9 +313,10 @@ static unsigned walk_every_point(const struct walk *w, bool naive)
             landed++;
             unsigned wrong = check_exactly_once(w->n, w->op == op_push && pushed, w->protocol, k);
             if (!naive)
-                ASSERT_EQ(wrong, 0, "%s with %u items from index %lld, interrupt at point %llu: "
-                          "an item was lost or taken twice", w->protocol, w->n,
-                          (long long)starts[s], (unsigned long long)k);
+                ASSERT_EQ(wrong, 0,
+                          "%s with %u items from index %lld, interrupt at point %llu: "
+                          "an item was lost or taken twice",
+                          w->protocol, w->n, (long long)starts[s], (unsigned long long)k);
             wrong_runs += wrong > 0;
         }
     }
@@ -433,8 +435,8 @@ Test(deque_race, the_naive_steal_takes_the_last_item_twice)
 {
     unsigned wrong = 0;
     for (unsigned n = 1; n <= 3; n++)
-        wrong += walk_every_point(&(struct walk){"deque.steal", op_naive_steal, owner_irq, n},
-                                  true);
+        wrong +=
+            walk_every_point(&(struct walk){"deque.steal", op_naive_steal, owner_irq, n}, true);
     cr_assert(wrong >= 1, "the naive steal never took an item twice: the walk cannot see it");
     cr_assert(wrong >= 2, "from both starting indices");
 }
