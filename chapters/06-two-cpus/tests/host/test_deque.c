@@ -349,11 +349,12 @@ Test(deque_race, a_steal_at_every_point_of_steal)
         walk_every_point(&(struct walk){"deque.steal+steal", op_steal, thief_irq, n}, false);
 }
 
-// The last-item race, both ways round, as the simulated CPU can stage it:
-// the owner's pop lands between a thief's reads and its CAS, takes the
-// item, and the thief's CAS fails (DEQUE_RETRY); and a steal between the
-// pop's reads and its CAS finds bottom already lowered (DEQUE_EMPTY), so
-// the pop's CAS wins. No run gives the item to both, or to neither.
+// The last item, with the owner's pop landed at each point of a steal: where
+// it lands between the thief's reads and its CAS, the pop's CAS takes the
+// item and the thief's fails (DEQUE_RETRY). No run gives the item to both,
+// or to neither. (The other way round, a steal landed in a pop finds bottom
+// already lowered, or comes before the pop has read top: see
+// a_steal_at_every_point_of_pop.)
 Test(deque_race, the_last_item_goes_to_exactly_one_side)
 {
     uint64_t walked = walk_length(op_steal, 0, 1);
@@ -363,6 +364,7 @@ Test(deque_race, the_last_item_goes_to_exactly_one_side)
         simcpu_set_handler(IRQ, owner_irq);
         simcpu_raise_at_point(IRQ, k);
         op_steal();
+        simcpu_raise_at_point(IRQ, 0);
         ASSERT_EQ(taken[1], 1, "pop at point %llu of steal", (unsigned long long)k);
         retries += stolen == DEQUE_RETRY && popped;
     }
@@ -395,6 +397,7 @@ Test(deque_race, pop_loses_the_last_item_to_a_thief_that_read_first)
         uint64_t before = simcpu_points();
         op_pop();
         uint64_t path = simcpu_points() - before;
+        simcpu_raise_at_point(IRQ, 0); // in case the pop ended before point k
         ASSERT_EQ(check_exactly_once(1, false, "a thief's CAS in pop", k), 0,
                   "the thief's CAS at point %llu of pop: the item lost or taken twice",
                   (unsigned long long)k);
