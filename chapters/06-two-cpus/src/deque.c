@@ -18,12 +18,13 @@
 //   value is a push that put a new item at index b: the thief may take
 //   that one). If the thief's comes first, the CAS that moved top to the
 //   thief's value happened before the thief's fence (that is what its
-//   acquire load of top is for), so pop's read of top after its own fence
-//   sees that value or a later one: not less than b.
+//   acquire load of top is for) and, being seq_cst, is in the same total
+//   order; so pop's read of top after its own fence sees that value or a
+//   later one: not less than b.
 // - top == b: the last item, still within reach of a thief that read bottom
 //   before it was lowered. Both sides CAS top from b to b + 1, and exactly
 //   one wins. The deque is then empty, and pop puts bottom back to b + 1.
-// - top > b: it was empty; pop puts bottom back.
+// - top > b: it was empty, or thieves emptied it first; pop puts bottom back.
 // A thief reads its slot before its CAS, and by then the owner may have
 // reused the slot; but only for index t + DEQUE_CAPACITY, which the owner
 // pushes only after seeing top above t. Then top has moved, the thief's CAS

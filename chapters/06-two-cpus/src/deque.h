@@ -9,17 +9,18 @@
 // which keeps a task it just woke warm in its cache. Anyone else steals from
 // the top, oldest first: another CPU, several at once, or an interrupt
 // handler, even one that interrupts the owner halfway through a call.
-// Nobody waits, locks or allocates: each call is a few instructions and at
-// most one compare-and-swap, so a steal is safe in an interrupt handler.
+// Nobody waits, locks or allocates: each call is a few instructions, a
+// fence and at most one compare-and-swap, so a steal is safe in an
+// interrupt handler.
 //
 // The capacity is fixed. A task is queued at most once (its "queued" bit),
 // so a deque as large as the task table never fills; if a bug fills it
 // anyway, push refuses the item, counts it in deque_overflows() and returns
 // false, and the deque stays intact. A pop or a steal of an empty deque
 // returns at once with nothing. When the owner and a thief both go for the
-// last item, exactly one gets it: pop says false, or steal says
-// DEQUE_RETRY, to the other. Every pushed item is popped or stolen exactly
-// once.
+// last item, exactly one gets it; the other's pop returns false, or its
+// steal DEQUE_RETRY or DEQUE_EMPTY. Every pushed item is popped or stolen
+// exactly once.
 //
 //     static struct deque mine;             // one per CPU, shared with the other CPUs
 //     deque_init(&mine);                    // before any other CPU can see it
