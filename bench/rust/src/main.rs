@@ -1,8 +1,9 @@
 //! The Rust figures of `make bench`, paired by name with the C figures of
 //! bench/*.c: the same workloads on the building blocks the Async/Await post
-//! uses (and crossbeam-deque for chapter 06), timed by the same rules as bench/harness.c (calibrated to about
-//! 25 ms per repetition, one warm-up, 11 repetitions, the median printed as
-//! `name<TAB>ns_per_op` on stdout, min and max on stderr).
+//! uses (and crossbeam-deque for chapter 06), timed by the same rules as
+//! bench/harness.c (calibrated to about 25 ms per repetition, one warm-up, 11
+//! repetitions, the median printed as `name<TAB>ns_per_op` on stdout, min and
+//! max on stderr).
 
 mod deque;
 mod executor;
