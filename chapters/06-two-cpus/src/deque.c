@@ -87,14 +87,17 @@ bool deque_pop(struct deque *d, uint32_t *item)
     }
     uint32_t x = katomic_load(&d->items[slot(b)], memory_order_relaxed); // our own write
     if (t == b) {
-        // The last item: a thief may be after it too, and the CAS decides.
-        // Seq_cst: every move of top is in the fences' total order (the
-        // argument needs it). On failure nothing read is used: relaxed.
+        // The last item: a thief may be after it too.
+        // exercise: 6.2 begin
+        // The CAS decides. Seq_cst: every move of top is in the fences'
+        // total order (the argument needs it). On failure nothing read is
+        // used: relaxed.
         bool won = katomic_compare_exchange(&d->top, &t, t + 1, memory_order_seq_cst,
                                             memory_order_relaxed);
         katomic_store(&d->bottom, b + 1, memory_order_relaxed); // empty either way: top is b + 1
         if (!won)
             return false;
+        // exercise: 6.2 end
     }
     *item = x;
     return true;
@@ -104,6 +107,7 @@ bool deque_pop(struct deque *d, uint32_t *item)
 // region: deque_steal
 enum deque_steal deque_steal(struct deque *d, uint32_t *item)
 {
+    // exercise: 6.1 begin
     // Acquire: the CAS that moved top here happens before our fence, so a
     // pop whose fence comes after ours reads this top or a later one.
     int64_t t = katomic_load(&d->top, memory_order_acquire);
@@ -121,6 +125,7 @@ enum deque_steal deque_steal(struct deque *d, uint32_t *item)
         return DEQUE_RETRY;
     *item = x;
     return DEQUE_STOLEN;
+    // exercise: 6.1 end
 }
 // endregion: deque_steal
 

@@ -15,6 +15,8 @@
 
 TestSuite(deque, .timeout = 10);
 TestSuite(deque_race, .timeout = 20);
+TestSuite(deque_steal, .timeout = 10);     // exercise 6.1: the thief's side, no pop
+TestSuite(deque_last_item, .timeout = 10); // exercise 6.2: the owner's last item, no steal
 
 #define IRQ 1
 #define CAP DEQUE_CAPACITY
@@ -188,6 +190,114 @@ Test(deque, random_calls_match_a_model)
     }
     ASSERT_EQ(deque_overflows(&dq), overflows);
     cr_assert(overflows > 0 && next > 50000, "the run filled the deque and went on");
+}
+
+// ---- 6.1: the thief's side (these tests never pop, so 6.2 does not matter) ----
+
+Test(deque_steal, takes_the_oldest_first_then_finds_nothing)
+{
+    unsigned n = (unsigned)test_random_range(1, CAP);
+    fresh(0, n);
+    for (uint32_t want = 1; want <= n; want++) {
+        uint32_t x = 0;
+        ASSERT_EQ(deque_steal(&dq, &x), DEQUE_STOLEN, "steal %u of %u", want, n);
+        ASSERT_EQ(x, want, "the oldest item first");
+        ASSERT_EQ(atomic_load(&dq.top), want, "each steal moves top by one");
+    }
+    uint32_t x = 77;
+    ASSERT_EQ(deque_steal(&dq, &x), DEQUE_EMPTY, "all %u stolen", n);
+    ASSERT_EQ(x, 77, "an empty steal leaves *item alone");
+    ASSERT_EQ(atomic_load(&dq.bottom), n, "a thief never touches bottom");
+}
+
+Test(deque_steal, finds_each_item_at_its_index_across_the_end_of_the_array)
+{
+    int64_t start = 5 * CAP - 3; // items 1..6 straddle the end of the array
+    fresh(start, 6);
+    for (uint32_t want = 1; want <= 6; want++) {
+        uint32_t x = 0;
+        ASSERT_EQ(deque_steal(&dq, &x), DEQUE_STOLEN);
+        ASSERT_EQ(x, want, "the item at index %lld", (long long)(start + want - 1));
+    }
+}
+
+// Another thief on another CPU claims the oldest item, by hand, at each
+// point of our steal. Wherever it lands, each item is taken once: our steal
+// gets the next item, or says DEQUE_RETRY (its CAS found top moved) and
+// takes nothing; trying again gets the next one.
+static uint32_t other_thief_got;
+static void other_thief_claims(void)
+{
+    int64_t t = atomic_load(&dq.top);
+    if (t < atomic_load(&dq.bottom) && atomic_compare_exchange_strong(&dq.top, &t, t + 1))
+        other_thief_got = atomic_load(&dq.items[(uint64_t)t % CAP]);
+}
+
+Test(deque_steal, a_thief_that_loses_the_race_says_retry_and_takes_nothing)
+{
+    fresh(0, 2);
+    uint64_t before = simcpu_points();
+    uint32_t x;
+    deque_steal(&dq, &x);
+    uint64_t points = simcpu_points() - before;
+    unsigned retries = 0;
+    for (uint64_t k = 1; k <= points; k++) {
+        fresh(0, 2);
+        other_thief_got = 0;
+        simcpu_set_handler(IRQ, other_thief_claims);
+        simcpu_raise_at_point(IRQ, k);
+        x = 0;
+        enum deque_steal got = deque_steal(&dq, &x);
+        simcpu_raise_at_point(IRQ, 0);
+        if (got == DEQUE_RETRY) {
+            retries++;
+            ASSERT_EQ(x, 0, "k=%llu: a lost race leaves *item alone", (unsigned long long)k);
+            got = deque_steal(&dq, &x);
+        }
+        ASSERT_EQ(got, DEQUE_STOLEN, "k=%llu", (unsigned long long)k);
+        cr_assert(other_thief_got != 0 && x != 0 && x != other_thief_got,
+                  "k=%llu: the other thief got %u, this one %u: one each", (unsigned long long)k,
+                  other_thief_got, x);
+        ASSERT_EQ(deque_steal(&dq, &x), DEQUE_EMPTY, "k=%llu: both taken", (unsigned long long)k);
+    }
+    cr_assert_geq(retries, 1, "the other thief's claim between our reads and our CAS: RETRY");
+}
+
+Test(deque_steal, a_full_deque_has_room_again_after_a_steal)
+{
+    fresh(0, CAP);
+    cr_assert_not(deque_push(&dq, CAP + 1), "full");
+    uint32_t x;
+    ASSERT_EQ(deque_steal(&dq, &x), DEQUE_STOLEN);
+    ASSERT_EQ(x, 1);
+    cr_assert(deque_push(&dq, CAP + 1), "the stolen item's slot is free for a push");
+}
+
+// ---- 6.2: the last item (these tests never call deque_steal) ----
+
+Test(deque_last_item, a_pop_with_no_thief_about_takes_it)
+{
+    int64_t start = test_random_range(0, 4 * CAP);
+    fresh(start, 1);
+    uint32_t x = 0;
+    cr_assert(deque_pop(&dq, &x), "the only item, at index %lld", (long long)start);
+    ASSERT_EQ(x, 1);
+    ASSERT_EQ(length(), 0, "empty, and bottom put back");
+    ASSERT_EQ(atomic_load(&dq.top), start + 1, "the pop claimed it by moving top");
+    cr_assert_not(deque_pop(&dq, &x), "nothing left");
+    cr_assert(deque_push(&dq, 9) && deque_pop(&dq, &x) && x == 9, "the deque works on");
+}
+
+Test(deque_last_item, pops_down_to_the_last_item_and_it_comes_out_once)
+{
+    fresh(0, 3);
+    uint32_t x;
+    for (uint32_t want = 3; want >= 1; want--) {
+        cr_assert(deque_pop(&dq, &x), "pop with %u items", want);
+        ASSERT_EQ(x, want);
+    }
+    cr_assert_not(deque_pop(&dq, &x));
+    ASSERT_EQ(length(), 0);
 }
 
 // ---- counting interrupt points ----

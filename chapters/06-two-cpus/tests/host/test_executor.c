@@ -656,7 +656,7 @@ Test(one_cpu_at_a_time, another_cpu_at_every_point_of_a_poll_never_polls_it_too,
 Test(cross_cpu_wake, a_wake_calls_the_cpu_that_announced_it_sleeps, .init = fresh)
 {
     struct task_id a = spawn("a", 9, 0);
-    run();
+    drain_queue(); // as if polled: pending, in no queue
     atomic_store(&ex.cpus[1].sleeping, true); // CPU 1, between its announce and its hlt
     executor_wake(a);
     ASSERT_EQ(ipis[1], 1, "one IPI to CPU 1");
@@ -668,7 +668,7 @@ Test(cross_cpu_wake, a_wake_calls_the_cpu_that_announced_it_sleeps, .init = fres
 Test(cross_cpu_wake, a_wake_calls_nobody_when_no_cpu_sleeps, .init = fresh)
 {
     struct task_id a = spawn("a", 9, 0);
-    run();
+    drain_queue(); // as if polled: pending, in no queue
     executor_wake(a);
     ASSERT_EQ(ipis[0] + ipis[1], 0);
 }
@@ -676,7 +676,7 @@ Test(cross_cpu_wake, a_wake_calls_nobody_when_no_cpu_sleeps, .init = fresh)
 Test(cross_cpu_wake, a_wake_never_calls_its_own_cpu, .init = fresh)
 {
     struct task_id a = spawn("a", 9, 0);
-    run();
+    drain_queue(); // as if polled: pending, in no queue
     atomic_store(&ex.cpus[0].sleeping, true);
     executor_wake(a);
     ASSERT_EQ(ipis[0] + ipis[1], 0, "CPU 0 is awake: it is the one waking");
@@ -688,23 +688,12 @@ Test(cross_cpu_wake, a_wake_never_calls_its_own_cpu, .init = fresh)
 Test(cross_cpu_wake, an_interrupt_on_a_busy_cpu_calls_the_sleeping_one, .init = fresh)
 {
     irq_wakes = spawn("a", 9, 0);
-    run();
+    drain_queue();
     atomic_store(&ex.cpus[1].sleeping, true);
     simcpu_set_handler(2, waking_irq);
     simcpu_raise(2);
     ASSERT_EQ(ipis[1], 1);
     ASSERT_STR_EQ(drain_injector(), "a");
-}
-
-// Tasks woken during a round are pushed at its end, with one call for all.
-Test(cross_cpu_wake, a_round_calls_once_for_the_tasks_its_polls_woke, .init = fresh)
-{
-    spawn("a", 9, 1);
-    spawn("b", 9, 1);
-    spawn("c", 9, 1);
-    atomic_store(&ex.cpus[1].sleeping, true);
-    ASSERT_EQ(one_round(), 3);
-    ASSERT_EQ(ipis[1], 1, "three wakes, one push at the round's end, one IPI");
 }
 
 // CPU 1 announces itself, fences and looks, done by hand as sleep_if_idle
@@ -725,7 +714,7 @@ static void cpu1_announces_and_looks(void)
 Test(cross_cpu_wake, a_sleeper_at_every_point_of_the_wake_is_found_or_called, .init = fresh)
 {
     struct task_id a = spawn("a", 9, 0);
-    run();
+    drain_queue(); // as if polled: pending, in no queue
     uint64_t start = simcpu_points();
     executor_wake(a);
     uint64_t points = simcpu_points() - start;
@@ -733,7 +722,7 @@ Test(cross_cpu_wake, a_sleeper_at_every_point_of_the_wake_is_found_or_called, .i
     for (uint64_t k = 1; k <= points + 1; k++) {
         fresh();
         a = spawn("a", 9, 0);
-        run();
+        drain_queue();
         cpu1_slept = false;
         simcpu_other_cpu_at_point(1, cpu1_announces_and_looks, k);
         executor_wake(a);
@@ -749,6 +738,17 @@ Test(cross_cpu_wake, a_sleeper_at_every_point_of_the_wake_is_found_or_called, .i
 }
 
 // endregion: traces_cross_cpu_wake
+
+// Tasks woken during a round are pushed at its end, with one call for all.
+Test(executor, a_round_calls_once_for_the_tasks_its_polls_woke, .init = fresh)
+{
+    spawn("a", 9, 1);
+    spawn("b", 9, 1);
+    spawn("c", 9, 1);
+    atomic_store(&ex.cpus[1].sleeping, true);
+    ASSERT_EQ(one_round(), 3);
+    ASSERT_EQ(ipis[1], 1, "three wakes, one push at the round's end, one IPI");
+}
 
 // An interrupt handler that finds its own CPU's flag set has ended that
 // CPU's hlt: that CPU takes the task itself, and nobody else is called.
