@@ -203,13 +203,15 @@ void executor_wake(struct task_id id)
     struct executor *ex = katomic_load(&current_executor, memory_order_acquire);
     if (!ex || id.slot >= EXECUTOR_MAX_TASKS)
         return; // no executor yet, or a forged id
+    // Told first: once queued, the task may be polled on another CPU
+    // before this line would come, and the trace times the wait to the poll.
+    trace_wake(ex, id);
     // A stale id does nothing. (A task that ends between this check and
     // the queueing below gets its slot queued once more: whoever takes the
     // entry finds the slot empty, or polls the slot's next task once for
     // nothing, which the contract of poll allows.)
     if (katomic_load(&ex->slots[id.slot].generation, memory_order_relaxed) == id.generation)
         queue_slot(ex, id.slot);
-    trace_wake(ex, id);
 }
 // endregion: executor_wake
 

@@ -207,8 +207,7 @@ static enum poll hog_demo_poll(struct future *f, struct context *cx)
     AWAIT(self->resume, (self->cpu = cpu_index(), &self->hog.base), cx);
     yield_now_init(&self->yield); // one round more, for the woken tasks to be polled
     AWAIT(self->resume, &self->yield.base, cx);
-    kprintf("\nhog: 200 ms of work in %lu poll%s on CPU %u; the longest wait of a woken "
-            "task: %lu us\n",
+    kprintf("\nhog: 200 ms in %lu poll%s on CPU %u; longest wait of a woken task: %lu us\n",
             self->hog.polls, self->hog.polls == 1 ? "" : "s", self->cpu,
             tsc_to_us(trace_idle_counts().wait_max_tsc));
     katomic_store(&hog_running, false, memory_order_relaxed);

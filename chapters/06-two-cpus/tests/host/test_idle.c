@@ -668,6 +668,64 @@ Test(timer_expire, every_due_entry_in_one_tick, .init = fresh_timers)
         disarm_by_hand((unsigned)i);
 }
 
+// Two CPUs: the timer's handler passes over the entries on CPU 0 while a
+// sleep on CPU 1, woken by an earlier tick, gives its entry back and a new
+// sleep takes that entry again, at every interrupt point of the handler's
+// pass. Where the handler is firing the entry, the give-back waits for it to
+// let go (on real CPUs a few instructions; here, where CPU 1 cannot wait
+// for a step that has not happened yet, CPU 1 comes at a later point). The
+// new sleep must still wake at its own deadline: a handler that went on
+// with an entry given back under it would wake the new sleep's waker early
+// and disarm its entry, and the new deadline would pass unnoticed.
+static struct sleep old_sleep, new_sleep;
+static struct waker old_waker, new_waker;
+static bool new_taken;
+static void cpu1_gives_back_and_takes_again(void)
+{
+    if (atomic_load(&old_sleep.entry->armed) == TIMER_FIRING)
+        return; // it would wait here: it comes at a later point instead
+    struct context cx = {&old_waker};
+    cr_assert_eq(future_poll(&old_sleep.base, &cx), POLL_READY, "the clock is at its deadline");
+    cx.waker = &new_waker;
+    sleep_ticks_init(&new_sleep, &timers, 5);
+    cr_assert_eq(future_poll(&new_sleep.base, &cx), POLL_PENDING);
+    new_taken = true;
+}
+
+Test(idle, a_sleep_given_back_on_cpu1_during_a_pass_on_cpu0_is_not_disturbed, .init = fresh_timers)
+{
+    struct context cx;
+    uint64_t points = 0;
+    for (uint64_t k = 1; k == 1 || k <= points; k++) {
+        fresh_timers();
+        old_waker = waker_noop();
+        new_waker = tally_waker();
+        cx.waker = &old_waker;
+        sleep_ticks_init(&old_sleep, &timers, 1);
+        cr_assert_eq(future_poll(&old_sleep.base, &cx), POLL_PENDING);
+        ticks++; // the clock moved on unnoticed: the next tick's pass is its deadline
+        new_taken = false;
+        simcpu_other_cpu_at_point(1, cpu1_gives_back_and_takes_again, k);
+        uint64_t start = simcpu_points();
+        timer_list_expire(&timers, ++ticks); // CPU 0's handler, one tick
+        if (k == 1)
+            points = simcpu_points() - start;
+        simcpu_other_cpu_at_point(1, NULL, 0);
+        if (!new_taken)
+            cpu1_gives_back_and_takes_again(); // after the pass, then
+        ASSERT_EQ(tally_counts()->wakes, 0, "k=%llu: the new sleep was woken early",
+                  (unsigned long long)k);
+        for (int i = 0; i < 6; i++)
+            timer_list_expire(&timers, ++ticks);
+        ASSERT_EQ(tally_counts()->wakes, 1, "k=%llu: the new sleep's deadline passed unnoticed",
+                  (unsigned long long)k);
+        cx.waker = &new_waker;
+        ASSERT_EQ(future_poll(&new_sleep.base, &cx), POLL_READY, "k=%llu", (unsigned long long)k);
+        ASSERT_EQ(timer_list_in_use(&timers), 0, "k=%llu", (unsigned long long)k);
+    }
+    test_points("timer.give_back_on_another_cpu", false, points, points, 0);
+}
+
 Test(sleep, wakes_a_task_on_the_executor, .init = fresh_timers)
 {
     executor_init(&ex, 1, NULL);
