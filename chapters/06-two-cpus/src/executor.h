@@ -12,17 +12,17 @@
 //   deque when the round ends (so that a task that keeps waking itself
 //   cannot keep the round from ending).
 //
-// A task's state is two bits. QUEUED: it is in one of those queues, or was
-// woken while it was polled; POLLING: a CPU is polling it. A wake sets
-// QUEUED and queues the task only if both were clear; the CPU that takes
-// the task from a queue swaps QUEUED for POLLING, polls, and clears POLLING;
-// if a wake set QUEUED meanwhile, that CPU queues the task again:
+// A task's state is two bits. QUEUED: it has one entry in one of those
+// queues, or it was woken while it was polled; POLLING: a CPU is polling it.
+// A wake sets QUEUED and queues the task only if both were clear; the CPU
+// that takes the task's entry swaps QUEUED for POLLING, polls, and clears
+// POLLING; if a wake set QUEUED meanwhile, that CPU queues the task again:
 //
-//   spawn --> QUEUED --claim--> POLLING --let go--> (nothing): WAITING
-//               ^                  | \                  |
-//               |                wake  `--ready--> DONE: slot freed,
-//               |                  v                    generation renewed
-//               +--let go-- POLLING|QUEUED     <--wake--+ (from WAITING)
+//   waiting --wake--> QUEUED --a CPU takes its entry--> POLLING --let go--> waiting
+//                       ^                                  |   |
+//                       |                                wake  +--ready--> DONE: slot freed,
+//                       |                                  v               generation renewed
+//                       +---let go: queued again--- POLLING|QUEUED
 #pragma once
 
 #include <stdbool.h>

@@ -408,11 +408,16 @@ static void bench_two_cpus(void)
         return; // booted with one CPU: nothing to compare
     bench_cross_cpu_wakes();
     unsigned long slices[2][CPUS_MAX];
-    uint64_t one = bench_batch(false, slices[0]), two = bench_batch(true, slices[1]);
+    uint64_t one = bench_batch(false, slices[0]);
+    struct trace_executor_counts before = trace_executor_counts();
+    unsigned long ipis = trace_cpu_counts(0).ipis_sent + trace_cpu_counts(1).ipis_sent;
+    uint64_t two = bench_batch(true, slices[1]);
+    ipis = trace_cpu_counts(0).ipis_sent + trace_cpu_counts(1).ipis_sent - ipis;
     kprintf("bench: batch tasks=%u slices=%u one_cpu_tsc=%llu two_cpus_tsc=%llu "
-            "speedup_x100=%llu spread=%lu\n",
+            "speedup_x100=%llu spread=%lu wakes=%lu ipis=%lu\n",
             BATCH_TASKS, BATCH_MS, (unsigned long long)one, (unsigned long long)two,
-            (unsigned long long)(one * 100 / two), slices[1][1]);
+            (unsigned long long)(one * 100 / two), slices[1][1],
+            trace_executor_counts().wakes - before.wakes, ipis);
 }
 
 // ---- the kernel --------------------------------------------------------------

@@ -50,7 +50,7 @@ static void count_press(const struct key_event *ev, void *arg)
 }
 
 static struct trace_idle_counts before;
-static struct trace_cpu_counts cpu0_before;
+static struct trace_cpu_counts cpu0_before, cpu1_before;
 static struct trace_stream_counts stream_before;
 static unsigned long polls_before;
 static const char *idle_name;
@@ -69,6 +69,7 @@ static void start_keyboard_task(struct irq_stream *stream, unsigned cpus)
     katomic_store(&presses, 0, memory_order_relaxed);
     before = trace_idle_counts();
     cpu0_before = trace_cpu_counts(0);
+    cpu1_before = trace_cpu_counts(1);
     stream_before = trace_stream_counts();
     polls_before = trace_executor_counts().polls;
     keyboard_set_hook(push_key);
@@ -116,6 +117,9 @@ static unsigned long flood_report(void)
     unsigned long polls = trace_executor_counts().polls - polls_before;
     kprintf("%lu of %lu wakes from interrupts lost; keyboard task: %lu scancodes in %lu polls\n",
             lost, irq_wakes, scancodes, polls);
+    kprintf("IPIs: CPU 0 sent %lu, CPU 1 received %lu\n",
+            trace_cpu_counts(0).ipis_sent - cpu0_before.ipis_sent,
+            trace_cpu_counts(1).ipis_received - cpu1_before.ipis_received);
     KTEST_ASSERT_EQ(scancodes, 40);
     KTEST_ASSERT_EQ(katomic_load(&presses, memory_order_relaxed), 20); // every `a` echoed
     KTEST_ASSERT_EQ(injector_overflows(&ex.injector), 0);
