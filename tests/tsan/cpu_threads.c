@@ -37,7 +37,7 @@
 #include "panic.h"
 
 static pthread_mutex_t interrupts_off[CPUS_MAX] = {[0 ... CPUS_MAX - 1] =
-                                                        PTHREAD_MUTEX_INITIALIZER};
+                                                       PTHREAD_MUTEX_INITIALIZER};
 static _Thread_local bool enabled = true; // this thread's view of the flag
 static _Thread_local bool in_interrupt;
 static _Thread_local unsigned this_cpu;
@@ -49,8 +49,8 @@ static struct {
     pthread_cond_t cond;
     bool halted, pending;
     unsigned ipis;
-} wake[CPUS_MAX] = {[0 ... CPUS_MAX - 1] = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-                                            false, false, 0}};
+} wake[CPUS_MAX] = {
+    [0 ... CPUS_MAX - 1] = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, 0}};
 static void (*ipi_handler)(void);
 static unsigned watch_ms;
 static bool (*watch_stuck)(unsigned cpu);
@@ -217,8 +217,6 @@ void panic_at(const char *file, int line, const char *fmt, ...)
     va_end(args);
     abort();
 }
-
-
 
 // Only async-signal-safe calls here: write and _exit.
 static void stuck(int sig)

@@ -37,8 +37,8 @@ static struct parker {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool woken;
-} parkers[SLEEPERS] = {[0 ... SLEEPERS - 1] = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-                                               false}};
+} parkers[SLEEPERS] = {
+    [0 ... SLEEPERS - 1] = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false}};
 
 static void unpark(const void *data)
 {
@@ -85,8 +85,10 @@ static void *sleeper(void *arg)
         while (future_poll(&s.base, &cx) == POLL_PENDING) {
             atomic_fetch_add(&parks, 1);
             if (!park(&parkers[cpu]) && now() >= s.deadline) {
-                fprintf(stderr, "timer_two_cpus: lost expiry: CPU %u's sleep %u asleep %d s past "
-                        "its deadline\n", cpu, i, LOST_AFTER_S);
+                fprintf(stderr,
+                        "timer_two_cpus: lost expiry: CPU %u's sleep %u asleep %d s past "
+                        "its deadline\n",
+                        cpu, i, LOST_AFTER_S);
                 exit(1);
             }
         }

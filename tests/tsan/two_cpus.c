@@ -178,8 +178,9 @@ int main(void)
     for (unsigned cpu = 0; cpu < CPUS; cpu++)
         overflows += deque_overflows(&ex.cpus[cpu].ready);
     if (overlaps || overflows || !polled_on[0] || !polled_on[1] || !ipis) {
-        fprintf(stderr, "two_cpus: %u overlapping polls, %u overflows; polls on CPU 0 %lu, CPU 1 "
-                        "%lu; %lu IPIs taken\n",
+        fprintf(stderr,
+                "two_cpus: %u overlapping polls, %u overflows; polls on CPU 0 %lu, CPU 1 "
+                "%lu; %lu IPIs taken\n",
                 overlaps, overflows, polled_on[0], polled_on[1], ipis);
         return 1;
     }

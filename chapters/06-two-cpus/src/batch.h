@@ -13,9 +13,9 @@
 #include "yield.h"
 
 struct batch {
-    _Atomic unsigned left;                 // workers not done yet
+    _Atomic unsigned left;                  // workers not done yet
     _Atomic unsigned long slices[CPUS_MAX]; // slices run, by CPU
-    struct atomic_waker done;              // woken by the last worker
+    struct atomic_waker done;               // woken by the last worker
 };
 
 // region: batch_worker

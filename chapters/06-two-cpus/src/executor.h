@@ -78,7 +78,7 @@ enum executor_idle {
 // region: executor_cpu
 // One CPU's part of the executor.
 struct executor_cpu {
-    struct deque ready; // its ready tasks: it pushes and pops, the others steal
+    struct deque ready;                // its ready tasks: it pushes and pops, the others steal
     uint8_t woken[EXECUTOR_MAX_TASKS]; // woken by its polls during a round (its own)
     unsigned woken_count;
     bool in_round;                     // inside executor_run_ready_tasks (its own)

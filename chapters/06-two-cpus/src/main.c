@@ -37,8 +37,8 @@ static uint8_t serial_buffer[256];
 static struct irq_stream serial = IRQ_STREAM_INIT("serial", serial_buffer);
 static struct timer_list timers;
 static struct executor ex;
-static uint64_t tsc_per_ms;               // measured at boot against the PIT
-static unsigned long iterations_per_ms;   // of the batch's work, measured at boot
+static uint64_t tsc_per_ms;             // measured at boot against the PIT
+static unsigned long iterations_per_ms; // of the batch's work, measured at boot
 
 // Interrupt context, all four: hand over and return. The IPI's only job is
 // to end a hlt, which it has done by the time its handler runs: it counts.
@@ -359,10 +359,11 @@ static void bench_cross_cpu_wakes(void)
     struct task_id id;
     if (executor_spawn(&ex, &p.base, sizeof p, NULL, &id) != EXECUTOR_SPAWNED)
         return;
-    struct pinged *task = (struct pinged *)task_future(katomic_load(&ex.slots[id.slot].task,
-                                                                   memory_order_relaxed));
+    struct pinged *task =
+        (struct pinged *)task_future(katomic_load(&ex.slots[id.slot].task, memory_order_relaxed));
     for (unsigned i = 0; i < 21; i++) {
-        while (katomic_load(&task->polled_at, memory_order_acquire) == 0) // the spawn, or the last wake
+        while (katomic_load(&task->polled_at, memory_order_acquire) ==
+               0) // the spawn, or the last wake
             cpu_relax();
         sleep_until_tick(pit_ticks() + 2); // CPU 1 is asleep again by now
         katomic_store(&task->polled_at, 0, memory_order_relaxed);
@@ -372,10 +373,11 @@ static void bench_cross_cpu_wakes(void)
         while (katomic_load(&task->polled_at, memory_order_acquire) == 0)
             cpu_relax();
         if (i) // the first one warms up
-            kprintf("bench: wake latency_tsc=%llu ipis=%lu cpu=%u\n",
-                    (unsigned long long)(katomic_load(&task->polled_at, memory_order_relaxed) -
-                                         woken),
-                    trace_cpu_counts(0).ipis_sent - ipis, katomic_load(&task->cpu, memory_order_relaxed));
+            kprintf(
+                "bench: wake latency_tsc=%llu ipis=%lu cpu=%u\n",
+                (unsigned long long)(katomic_load(&task->polled_at, memory_order_relaxed) - woken),
+                trace_cpu_counts(0).ipis_sent - ipis,
+                katomic_load(&task->cpu, memory_order_relaxed));
     }
     executor_cancel(&ex, id);
 }
@@ -443,7 +445,8 @@ static enum executor_idle naive_idle(const char **name)
     if (!boot_cmdline_value("idle_bug", word, sizeof word))
         ksnprintf(word, sizeof word, "%s", IDLE_STRING(IDLE_BUG));
     for (unsigned i = 0; i < sizeof twins / sizeof twins[0]; i++)
-        if (strlen(word) == strlen(twins[i].name) && memcmp(word, twins[i].name, strlen(word)) == 0) {
+        if (strlen(word) == strlen(twins[i].name) &&
+            memcmp(word, twins[i].name, strlen(word)) == 0) {
             *name = twins[i].name;
             return twins[i].idle;
         }

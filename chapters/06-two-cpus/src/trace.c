@@ -10,22 +10,22 @@
 #include "cpu.h"
 #include "kprintf.h"
 
-#define RELAXED memory_order_relaxed
+#define RELAXED        memory_order_relaxed
 #define COUNT(counter) atomic_fetch_add_explicit(&(counter), 1, RELAXED)
 
 static const struct stream *_Atomic watched;
 static const char *watched_name = "keyboard task";
-static _Atomic unsigned long stream_polls;        // of the watched stream
-static _Atomic uint32_t scancodes;                // bytes the watched stream took
+static _Atomic unsigned long stream_polls; // of the watched stream
+static _Atomic uint32_t scancodes;         // bytes the watched stream took
 static _Atomic unsigned long wakes, stale_wakes, ended;
 
 static struct {
     _Atomic unsigned long polls, steals, ipis_sent, ipis_received, halts, lost_wakeups;
     _Atomic unsigned long irq_wakes;
     _Atomic uint64_t halted_tsc, wait_max_tsc, lost_max_tsc;
-    _Atomic uint64_t halt_epoch;  // odd from idle_begin to idle_end: halted
-    _Atomic uint64_t idle_since;  // TSC at idle_begin
-    _Atomic uint64_t lost_since;  // TSC of the first lost wake of this halt (0: none)
+    _Atomic uint64_t halt_epoch;   // odd from idle_begin to idle_end: halted
+    _Atomic uint64_t idle_since;   // TSC at idle_begin
+    _Atomic uint64_t lost_since;   // TSC of the first lost wake of this halt (0: none)
     _Atomic unsigned long ipis_to; // IPIs decided for this CPU, by any CPU
     // What trace_notify_begin saw of every CPU, for the notify under way on
     // this CPU: one in task context, one in an interrupt handler (they nest).
@@ -53,7 +53,8 @@ static uint64_t (*bench_last_press)(void);
 static void keep_max(_Atomic uint64_t *max, uint64_t value)
 {
     uint64_t old = atomic_load_explicit(max, RELAXED);
-    while (value > old && !atomic_compare_exchange_weak_explicit(max, &old, value, RELAXED, RELAXED))
+    while (value > old &&
+           !atomic_compare_exchange_weak_explicit(max, &old, value, RELAXED, RELAXED))
         ;
 }
 

@@ -55,7 +55,10 @@ static inline void trace_task_end(const struct executor *ex, uint32_t slot)
 {
     (void)ex, (void)slot;
 }
-static inline void trace_steal(const struct executor *ex, unsigned victim) { (void)ex, (void)victim; }
+static inline void trace_steal(const struct executor *ex, unsigned victim)
+{
+    (void)ex, (void)victim;
+}
 static inline void trace_notify_begin(const struct executor *ex) { (void)ex; }
 static inline void trace_notify_end(const struct executor *ex) { (void)ex; }
 static inline void trace_ipi_send(const struct executor *ex, unsigned cpu) { (void)ex, (void)cpu; }

@@ -42,13 +42,13 @@ static const struct cpu_program sleeper_no_fence = {{{STORE, FLAG}, {LOAD, QUEUE
 static const struct cpu_program waker_no_fence = {{{STORE, QUEUE}, {LOAD, FLAG}}, 2};
 // The planted bugs of tests/mutants.txt, as programs: the flag raised after
 // the look, and the flag read (and the IPI decided) before the push.
-static const struct cpu_program sleeper_flag_after_look = {{{LOAD, QUEUE}, {STORE, FLAG}, {FENCE, 0}},
-                                                           3};
-static const struct cpu_program waker_reads_before_push = {{{LOAD, FLAG}, {FENCE, 0}, {STORE, QUEUE}},
-                                                           3};
+static const struct cpu_program sleeper_flag_after_look = {
+    {{LOAD, QUEUE}, {STORE, FLAG}, {FENCE, 0}}, 3};
+static const struct cpu_program waker_reads_before_push = {
+    {{LOAD, FLAG}, {FENCE, 0}, {STORE, QUEUE}}, 3};
 
 struct state {
-    int pc[2];             // next op of each CPU
+    int pc[2];              // next op of each CPU
     int buffer[2][MAX_OPS]; // each CPU's store buffer: locations, oldest first (the value is 1)
     int buffered[2];
     int memory[LOCATIONS];
@@ -80,7 +80,8 @@ static void explore(struct state s, struct tally *t)
         if (s.buffered[cpu]) { // drain its oldest store
             struct state next = s;
             next.memory[next.buffer[cpu][0]] = 1;
-            memmove(next.buffer[cpu], next.buffer[cpu] + 1, sizeof next.buffer[cpu][0] * (MAX_OPS - 1));
+            memmove(next.buffer[cpu], next.buffer[cpu] + 1,
+                    sizeof next.buffer[cpu][0] * (MAX_OPS - 1));
             next.buffered[cpu]--;
             explore(next, t);
             moved = true;

@@ -90,7 +90,8 @@ Test(injector, an_interrupt_never_lands_while_the_lock_is_held)
         ASSERT_EQ(free_in_handler, 1, "k=%llu: the handler found the lock held",
                   (unsigned long long)k);
         cr_assert(cpu_interrupts_enabled(), "k=%llu", (unsigned long long)k);
-        ASSERT_EQ(injector_length(&q), 1, "k=%llu: one of the two slots left", (unsigned long long)k);
+        ASSERT_EQ(injector_length(&q), 1, "k=%llu: one of the two slots left",
+                  (unsigned long long)k);
     }
 }
 

@@ -132,8 +132,8 @@ KTEST_ICOUNT(lost_wakeups_in_a_key_flood)
     unsigned long lost = flood_report();
     uint64_t latencies[8];
     unsigned n = trace_lost_latencies(latencies, 8);
-    kprintf("idle loop %s: CPU 1 slept through %lu wakes; the first ones by (TSC cycles):", idle_name,
-            lost);
+    kprintf("idle loop %s: CPU 1 slept through %lu wakes; the first ones by (TSC cycles):",
+            idle_name, lost);
     for (unsigned i = 0; i < n && i < 8; i++)
         kprintf(" %lu", (unsigned long)latencies[i]);
     kprintf("\n");

@@ -9,7 +9,7 @@
 #include "smp.h"
 #include "trace.h"
 
-static struct executor *_Atomic job;   // posted by CPU 0, taken by CPU 1
+static struct executor *_Atomic job; // posted by CPU 0, taken by CPU 1
 static _Atomic bool stop, running;
 
 static void ipi_received(void) { trace_ipi_received(); }
@@ -100,7 +100,8 @@ enum executor_idle two_cpus_idle(const char **name)
     char word[16] = "";
     boot_cmdline_value("idle_bug", word, sizeof word);
     for (unsigned i = 0; i < sizeof twins / sizeof twins[0]; i++)
-        if (strlen(word) == strlen(twins[i].name) && memcmp(word, twins[i].name, strlen(word)) == 0) {
+        if (strlen(word) == strlen(twins[i].name) &&
+            memcmp(word, twins[i].name, strlen(word)) == 0) {
             *name = twins[i].name;
             return twins[i].idle;
         }
