@@ -28,10 +28,11 @@ BENCH_NEEDS_simple_executor := future.c task.c simple_executor.c yield.c
 BENCH_NEEDS_ring := byte_ring.c
 BENCH_NEEDS_atomic_waker := future.c atomic_waker.c
 BENCH_NEEDS_executor := future.c task.c yield.c ready_queue.c executor.c
+BENCH_NEEDS_deque := deque.c
 # endregion: bench_needs
 # A new figure file: a BENCH_NEEDS_ line, its name here, and its pair in
 # tools/bench.py's PAIRS.
-BENCH_PROGRAMS := block_on simple_executor ring atomic_waker executor
+BENCH_PROGRAMS := block_on simple_executor ring atomic_waker executor deque
 
 # The latest chapter src/ folder that holds every file program $(1) needs.
 bench_has_all = $(if $(strip $(foreach f,$(BENCH_NEEDS_$(1)),$(if $(wildcard $(2)/$(f)),,no))),,$(2))

@@ -68,6 +68,8 @@ PAIRS = [
     ("atomic_waker_register_wake", "atomicwaker_register_wake", 0.5),
     ("executor_spawn_run", "blogos_executor_spawn_run", 0.5),
     ("executor_yield", "blogos_executor_yield", 0.5),
+    ("deque_push_pop", "worker_push_pop", 0.5),
+    ("deque_steal", "stealer_steal", 0.5),
     ("simple_executor_yield", None, None),
     ("executor_yield_floor", None, None),  # an indirect call and a queue slot: the floor
     # The same C code with SMP-safe atomics (the lock prefix), for the cost of SMP.

@@ -76,6 +76,8 @@ for what in "$@"; do
             ls -d /usr/share/cargo/registry/futures-0.3* >/dev/null 2>&1 || add librust-futures-dev
             ls -d /usr/share/cargo/registry/crossbeam-queue-0.3* >/dev/null 2>&1 ||
                 add librust-crossbeam-queue-dev
+            ls -d /usr/share/cargo/registry/crossbeam-deque-0.8* >/dev/null 2>&1 ||
+                add librust-crossbeam-deque-dev
         fi
         ;;
     *) echo "deps.sh: unknown need '$what'" >&2; exit 2 ;;

@@ -20,6 +20,10 @@ static struct {
     void (*lost_wakeup)(const char *why);
     uint64_t tsc;
     unsigned index; // what cpu_index() says
+    uint64_t other_at;    // point number at which another CPU steps in, 0 for none
+    unsigned other_index; // that CPU, and its step
+    void (*other_step)(void);
+    bool in_other; // the other CPU's step is running
 } cpu = {.enabled = true};
 
 void simcpu_reset(void) { cpu = (typeof(cpu)){.enabled = true}; }
@@ -34,6 +38,8 @@ void simcpu_set_handler(unsigned irq, void (*handler)(void))
 // Run every pending interrupt the flag allows, lowest line first.
 static void deliver(void)
 {
+    if (cpu.in_other)
+        return; // this CPU is between two of its accesses: it takes them after the step
     while (cpu.enabled && !cpu.halted && cpu.depth == 0 && cpu.pending) {
         unsigned irq = __builtin_ctz(cpu.pending);
         cpu.pending &= ~(1u << irq);
@@ -62,6 +68,29 @@ void simcpu_raise_at_point(unsigned irq, uint64_t k)
     cpu.raise_at = k ? cpu.points + k : 0;
 }
 
+void simcpu_other_cpu_at_point(unsigned index, void (*fn)(void), uint64_t k)
+{
+    if (index >= CPUS_MAX)
+        abort();
+    cpu.other_index = index;
+    cpu.other_step = fn;
+    cpu.other_at = k ? cpu.points + k : 0;
+}
+
+static void other_cpu_steps_in(void)
+{
+    unsigned index = cpu.index;
+    bool enabled = cpu.enabled;
+    cpu.other_at = 0;
+    cpu.in_other = true;
+    cpu.index = cpu.other_index;
+    cpu.other_step();
+    cpu.index = index;
+    cpu.enabled = enabled;
+    cpu.in_other = false;
+    deliver(); // what it raised, if this CPU's interrupts are on
+}
+
 void simcpu_set_halt_hook(void (*hook)(void)) { cpu.halt_hook = hook; }
 
 void simcpu_set_lost_wakeup_handler(void (*handler)(const char *why)) { cpu.lost_wakeup = handler; }
@@ -86,13 +115,15 @@ bool simcpu_pending(unsigned irq) { return irq < SIMCPU_IRQS && (cpu.pending >> 
 // Handlers don't count points: an interrupt cannot nest inside one here.
 void cpu_interrupt_point(void)
 {
-    if (cpu.depth)
+    if (cpu.depth || cpu.in_other)
         return;
     cpu.points++;
     if (cpu.raise_at && cpu.points == cpu.raise_at) {
         cpu.raise_at = 0;
         simcpu_raise(cpu.raise_irq);
     }
+    if (cpu.other_at && cpu.points == cpu.other_at)
+        other_cpu_steps_in();
 }
 
 void cpu_interrupts_enable(void)

@@ -30,6 +30,16 @@ void simcpu_reset(void);
 // flag, the lines and the counters are the same whichever index it shows.
 void simcpu_set_cpu_index(unsigned index);
 
+// Run `fn` as CPU `cpu` when the k-th interrupt point from now is reached
+// (k >= 1): another CPU's code, taking its step between two of this CPU's
+// accesses. Not an interrupt: cpu_in_interrupt() stays false, and this CPU's
+// interrupt flag does not hold it back (cli masks only this CPU). For its
+// duration cpu_index() says `cpu`, its own points are not counted, and what
+// it does to the interrupt flag is undone when it returns (the flag stands
+// for this CPU's); a line it raises is delivered to this CPU as the flag
+// allows. One at a time; a new call replaces the old one; 0 cancels it.
+void simcpu_other_cpu_at_point(unsigned cpu, void (*fn)(void), uint64_t k);
+
 void simcpu_set_handler(unsigned irq, void (*handler)(void));
 // Mark `irq` pending; delivered now if interrupts are enabled and no handler
 // is running, else when they are enabled again.

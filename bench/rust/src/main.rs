@@ -1,9 +1,11 @@
 //! The Rust figures of `make bench`, paired by name with the C figures of
 //! bench/*.c: the same workloads on the building blocks the Async/Await post
-//! uses, timed by the same rules as bench/harness.c (calibrated to about
-//! 25 ms per repetition, one warm-up, 11 repetitions, the median printed as
-//! `name<TAB>ns_per_op` on stdout, min and max on stderr).
+//! uses (and crossbeam-deque for chapter 06), timed by the same rules as
+//! bench/harness.c (calibrated to about 25 ms per repetition, one warm-up, 11
+//! repetitions, the median printed as `name<TAB>ns_per_op` on stdout, min and
+//! max on stderr).
 
+mod deque;
 mod executor;
 
 use std::future::Future;
@@ -212,6 +214,16 @@ fn main() {
             name: "blogos_executor_yield",
             run: blogos_executor_yield,
             ops_per_iteration: YIELDS,
+        },
+        Figure {
+            name: "worker_push_pop",
+            run: deque::worker_push_pop,
+            ops_per_iteration: deque::BATCH,
+        },
+        Figure {
+            name: "stealer_steal",
+            run: deque::stealer_steal,
+            ops_per_iteration: deque::BATCH,
         },
     ];
     let quick = std::env::var("BENCH_QUICK").map_or(false, |v| !v.is_empty() && v != "0");

@@ -184,3 +184,37 @@ Test(simcpu, the_full_fence_is_an_interrupt_point)
     cpu_full_fence();
     cr_assert_eq(simcpu_points(), before + 1);
 }
+
+// Another CPU's step, at the k-th point: it runs between two of this CPU's
+// accesses whatever this CPU's interrupt flag says, as CPU 1, outside any
+// interrupt; its own points are not counted, what it does to the flag is
+// undone, and a line it raises reaches this CPU as the flag allows.
+static unsigned other_index, other_points;
+static bool other_in_interrupt;
+static void other_cpu_step(void)
+{
+    other_index = cpu_index();
+    other_in_interrupt = cpu_in_interrupt();
+    uint64_t before = simcpu_points();
+    cpu_interrupts_disable();
+    cpu_interrupts_enable();
+    other_points = (unsigned)(simcpu_points() - before);
+    simcpu_raise(1);
+}
+
+Test(simcpu, another_cpu_steps_in_at_the_kth_point_whatever_the_flag)
+{
+    simcpu_other_cpu_at_point(1, other_cpu_step, 2);
+    cpu_interrupts_disable(); // point 1
+    cpu_interrupt_point();    // point 2: CPU 1 steps in, with this CPU's interrupts off
+    ASSERT_EQ(other_index, 1, "cpu_index() during the step");
+    cr_assert(!other_in_interrupt, "the step is not an interrupt");
+    ASSERT_EQ(other_points, 0, "the step's own points are not counted");
+    ASSERT_EQ(cpu_index(), 0, "back to CPU 0");
+    cr_assert(!cpu_interrupts_enabled(), "the step left this CPU's flag as it was");
+    ASSERT_EQ(runs, 0, "the line it raised waits for this CPU's sti");
+    cpu_interrupts_enable();
+    ASSERT_EQ(runs, 1);
+    ASSERT_EQ(simcpu_points(), 4,
+              "disable, the point, the read of the flag, enable: CPU 1 added none");
+}
