@@ -34,8 +34,8 @@ static enum poll serial_echo_poll(struct future *f, struct context *cx)
     ASYNC_END(self->resume);
 }
 
-void serial_echo_init(struct serial_echo *t, struct irq_stream *source,
-                      void (*on_byte)(void *arg), void *arg)
+void serial_echo_init(struct serial_echo *t, struct irq_stream *source, void (*on_byte)(void *arg),
+                      void *arg)
 {
     *t = (struct serial_echo){
         .source = source, .resume = ASYNC_START, .on_byte = on_byte, .on_byte_arg = arg};

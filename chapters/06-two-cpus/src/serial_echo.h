@@ -20,5 +20,5 @@ struct serial_echo {
 // every byte received on `source`: printable ASCII as it is, Enter (CR) as a
 // new line, Backspace and DEL as a backspace; other bytes as <0xNN>; and
 // calls on_byte(arg) (unless NULL) after each. It never finishes. Task context.
-void serial_echo_init(struct serial_echo *t, struct irq_stream *source,
-                      void (*on_byte)(void *arg), void *arg);
+void serial_echo_init(struct serial_echo *t, struct irq_stream *source, void (*on_byte)(void *arg),
+                      void *arg);
