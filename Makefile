@@ -99,7 +99,13 @@ $(addprefix test-,$(PROGRAMS)): test-%: deps
 	@echo "== $*: QEMU tests"
 	@$(MAKE) --no-print-directory -C $* test-qemu
 
-test-programs: $(addprefix test-,$(PROGRAMS))
+# Side by side, one program per core (each program's output kept together):
+# every verdict is independent of the host's speed (tests/README.md), so a
+# busy core changes only how long it takes.
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+test-programs: deps
+	@echo "== host and QEMU tests of $(words $(PROGRAMS)) programs, $(TEST_JOBS) at a time (TEST_JOBS=); each one's output as it ends"
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(addprefix test-,$(PROGRAMS))
 
 # The book needs pandoc, graphviz and QEMU (screenshots), not Criterion.
 book:

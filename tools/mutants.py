@@ -3,10 +3,10 @@
 
 A test suite that passes is only worth something if it fails when the code
 is wrong. Each mutant is a classic bug, written as exact text to replace in
-a file, with the tests that must catch it. The tree is copied once (without build/
-and other generated folders) to build/mutants/tree; for each mutant the edits
-are applied there, the tests named by its caught-by line run, and the files
-are put back:
+a file, with the tests that must catch it. The tree is copied (without build/
+and other generated folders) to build/mutants/treeN, one copy per job
+(--jobs, one per core); for each mutant the edits are applied in a copy, the
+tests named by its caught-by line run, and the files are put back:
 
     caught-by: host PROGRAM [CRITERION ARGS]   make -C PROGRAM host-tests must
         build, then the test binary, run with those arguments (e.g. --filter
@@ -24,6 +24,7 @@ catch), and when a caught-by command fails on the unmodified tree (then
 failing proves nothing). The format of the list is described at its top.
 """
 import argparse
+import concurrent.futures
 import os
 import re
 import shlex
@@ -218,6 +219,58 @@ def tail(output, n=15):
     return "\n".join("    | " + l for l in output.strip().splitlines()[-n:])
 
 
+def run_share(args, index, mutants):
+    """Plant `mutants` one after another in a copy of the tree of its own.
+    Returns a row per mutant, or None when the unmodified copy fails."""
+    # Each test command must pass on the copy unmodified (or its failing on a
+    # mutant would prove nothing), and that first run builds everything, so a
+    # mutant rebuilds only what it touches.
+    tree = os.path.join(args.out, f"tree{index}")
+    copy_tree(tree)
+    broken_baseline = False
+    for caught_by in sorted({m.caught_by for m in mutants}):
+        status, out = run_tests(tree, caught_by, args.timeout)
+        if status != "pass":
+            broken_baseline = True
+            print(f"BASELINE FAILS ({status}): {caught_by}\n{tail(out)}", flush=True)
+    if broken_baseline:
+        return None
+    rows = []
+    for m in mutants:
+        t0 = time.monotonic()
+        originals = {}
+        error = apply(tree, m, originals)
+        if error:
+            verdict, detail, out = error, "", ""
+        else:
+            status, out = run_tests(tree, m.caught_by, args.timeout)
+            names = failed_tests(out)
+            if status == "nobuild":
+                verdict, detail = "BROKEN: does not compile", ""
+            elif status == "pass":
+                verdict, detail = "MISSED: the tests pass", ""
+            elif m.expect and not re.search(m.expect, out):
+                verdict, detail = f"WRONG REASON: no output matches {m.expect!r}", ""
+            else:
+                verdict = "caught" if status == "fail" else "caught (by the timeout)"
+                detail = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+                if not detail and m.expect:
+                    detail = re.search(f".*{m.expect}.*", out).group(0).strip(" |")[:70]
+        ok = verdict.startswith("caught")
+        rows.append((m.name, m.caught_by, verdict, detail, time.monotonic() - t0))
+        report = f"{m.name}: {verdict}{' (' + detail + ')' if detail else ''}"
+        if not ok:
+            report += f"\n    {m.bug}" + (f"\n{tail(out)}" if out else "")
+        if originals and (not ok or args.keep):
+            kept = os.path.join(args.out, "kept", m.name)
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(tree, kept, ignore=GENERATED)
+            report += f"\n    the mutated tree: {os.path.relpath(kept, ROOT)}"
+        print(report, flush=True)
+        restore(originals)
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--list", default=os.path.join(ROOT, "tests", "mutants.txt"))
@@ -226,6 +279,8 @@ def main():
                         help="keep a copy of every mutated tree (missed ones are always kept)")
     parser.add_argument("--timeout", type=int, default=240, help="seconds per test command")
     parser.add_argument("--out", default=os.path.join(ROOT, "build", "mutants"))
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="copies of the tree planted side by side (default: one per core)")
     args = parser.parse_args()
 
     start = time.monotonic()
@@ -252,56 +307,22 @@ def main():
               f"{os.path.relpath(args.list, ROOT)}")
         return 1
 
-    # One copy for the whole run: each test command must pass on it
-    # unmodified (or its failing on a mutant would prove nothing), and that
-    # first run builds everything, so a mutant rebuilds only what it touches.
-    tree = os.path.join(args.out, "tree")
-    copy_tree(tree)
-    broken_baseline = False
-    for caught_by in sorted({m.caught_by for m in mutants}):
-        status, out = run_tests(tree, caught_by, args.timeout)
-        if status != "pass":
-            broken_baseline = True
-            print(f"BASELINE FAILS ({status}): {caught_by}\n{tail(out)}")
-    if broken_baseline:
+    # Mutants that share a caught-by share a copy of the tree, so each copy
+    # builds only the programs its commands run; the copies run side by
+    # side, one per job.
+    groups = {}
+    for m in mutants:
+        groups.setdefault(m.caught_by, []).append(m)
+    shares = [[] for _ in range(max(1, min(args.jobs, len(groups))))]
+    for group in sorted(groups.values(), key=len, reverse=True):
+        min(shares, key=len).extend(group)
+    with concurrent.futures.ThreadPoolExecutor(len(shares)) as pool:
+        results = list(pool.map(lambda job: run_share(args, *job), enumerate(shares)))
+    if any(r is None for r in results):
         print("mutants: the unmodified tree fails the tests above; fix that first")
         return 1
-
-    rows, bad = [], 0
-    for m in mutants:
-        t0 = time.monotonic()
-        originals = {}
-        error = apply(tree, m, originals)
-        if error:
-            verdict, detail, out = error, "", ""
-        else:
-            status, out = run_tests(tree, m.caught_by, args.timeout)
-            names = failed_tests(out)
-            if status == "nobuild":
-                verdict, detail = "BROKEN: does not compile", ""
-            elif status == "pass":
-                verdict, detail = "MISSED: the tests pass", ""
-            elif m.expect and not re.search(m.expect, out):
-                verdict, detail = f"WRONG REASON: no output matches {m.expect!r}", ""
-            else:
-                verdict = "caught" if status == "fail" else "caught (by the timeout)"
-                detail = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
-                if not detail and m.expect:
-                    detail = re.search(f".*{m.expect}.*", out).group(0).strip(" |")[:70]
-        ok = verdict.startswith("caught")
-        bad += not ok
-        rows.append((m.name, m.caught_by, verdict, detail, time.monotonic() - t0))
-        print(f"{m.name}: {verdict}{' (' + detail + ')' if detail else ''}", flush=True)
-        if not ok:
-            print(f"    {m.bug}")
-            if out:
-                print(tail(out))
-        if originals and (not ok or args.keep):
-            kept = os.path.join(args.out, "kept", m.name)
-            shutil.rmtree(kept, ignore_errors=True)
-            shutil.copytree(tree, kept, ignore=GENERATED)
-            print(f"    the mutated tree: {os.path.relpath(kept, ROOT)}")
-        restore(originals)
+    rows = [row for r in results for row in r]
+    bad = sum(not row[2].startswith("caught") for row in rows)
 
     width = max([len(r[0]) for r in rows] + [6])
     cwidth = max([len(r[1]) for r in rows] + [9])
