@@ -3,6 +3,7 @@
 // Work-Stealing for Weak Memory Models" (PPoPP 2013, figure 1), without the
 // array that grows: ours is fixed.
 //
+// region: deque_argument
 // Why no item is lost or taken twice. The items are the indices in [top,
 // bottom). Only the owner writes bottom and the slots. top only grows, and
 // only by a compare-and-swap from t to t + 1, which claims index t for
@@ -29,6 +30,7 @@
 // reused the slot; but only for index t + DEQUE_CAPACITY, which the owner
 // pushes only after seeing top above t. Then top has moved, the thief's CAS
 // fails and it returns DEQUE_RETRY without the stale item.
+// endregion: deque_argument
 //
 // Every access to the deque is a katomic.h interrupt point, so host tests
 // can land a steal (or a pop) between any two of them. The fences are not:

@@ -12,6 +12,7 @@
 //   deque when the round ends (so that a task that keeps waking itself
 //   cannot keep the round from ending).
 //
+// region: task_states
 // A task's state is two bits. QUEUED: it has one entry in one of those
 // queues, or it was woken while it was polled; POLLING: a CPU is polling it.
 // A wake sets QUEUED and queues the task only if both were clear; the CPU
@@ -23,6 +24,7 @@
 //                       |                                wake  +--ready--> DONE: slot freed,
 //                       |                                  v               generation renewed
 //                       +---let go: queued again--- POLLING|QUEUED
+// endregion: task_states
 #pragma once
 
 #include <stdbool.h>
