@@ -115,9 +115,9 @@ book:
 
 # After the programs: the book builds kernel-base for its screenshot, and two
 # makes must not build the same objects at once.
-book-check: deps test-programs
+book-check: deps $(if $(PROGRAMS_TESTED),,test-programs)
 	@echo "== book"
-	@$(MAKE) --no-print-directory -C book check
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) -C book check
 	@$(PYTHON) $(ROOT)/tools/book/check-commands.py --root $(ROOT)
 
 test-snapshots:
@@ -127,11 +127,14 @@ test-snapshots:
 # The proofs of tests/ (issue 15) come last: interrupt points per protocol,
 # real threads under ThreadSanitizer, a few seconds of fuzzing per harness,
 # and the planted bugs that the tests must catch.
-test: test-programs book-check test-snapshots
-	@if [ -f tools/grade/grade.mk ]; then echo "== grading invariants"; \
-	    $(MAKE) --no-print-directory test-grading; fi
-	@$(MAKE) --no-print-directory test-iso
-	@$(MAKE) --no-print-directory test-points test-tsan test-fuzz test-mutants
+# After the programs, the checks of the whole workbook, side by side as well
+# (each one's output as it ends).
+TEST_WHOLE := book-check test-snapshots test-grading test-iso test-points test-tsan test-fuzz \
+    test-mutants
+test: test-programs
+	@echo "== $(TEST_WHOLE), $(TEST_JOBS) at a time; each one's output as it ends"
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target PROGRAMS_TESTED=1 \
+	    $(TEST_WHOLE)
 	@echo "make test: everything passed"
 
 # For editors: every program's and every workspace's compile commands, read

@@ -221,7 +221,8 @@ iso: $(KERNEL_IMAGE)
 # the KTESTs run as under -kernel, after a real PC's boot path.
 test-iso: $(KERNEL_IMAGE)
 	$(call make_iso,$(BUILD)/kernel-test.iso,test,0)
-	$(PYTHON) $(TOOLS)/qemu-test.py --cdrom $(BUILD)/kernel-test.iso --name $(NAME)-iso
+	$(PYTHON) $(TOOLS)/qemu-test.py --cdrom $(BUILD)/kernel-test.iso --name $(NAME)-iso \
+	    $(if $(QEMU_CPUS),--cpus $(QEMU_CPUS) --timeout 60 --qemu-args="$(QEMU_ACCEL)")
 
 clean:
 	rm -rf $(BUILD)
