@@ -211,6 +211,19 @@ def tsan(name, binary, out, timeout):
     return False, (complaints or lines or [""])[0]
 
 
+def tsan_build_command(name, folder, binary):
+    """The clang command that builds tests/tsan/NAME.c with the sources of
+    folder (a chapter or a learner's copy of one) in place of {chapter}: the
+    grader's stress of an exercise. None when a source is missing."""
+    main = os.path.join(ROOT, "tests", "tsan", name + ".c")
+    at = lambda paths: [p.format(chapter=os.path.abspath(folder))  # noqa: E731
+                        for p in header_paths(main, "tsan", paths)]
+    files = expand(name, at("sources") + ["tests/tsan/cpu_threads.c"])
+    return files and (["clang"] + CFLAGS["tsan"] + [f"-I{os.path.join(ROOT, i)}"
+                                                    for i in at("include")]
+                      + ["-o", str(binary), main] + files)
+
+
 def harnesses(kind):
     """(name, main file) of each harness of a kind."""
     if kind == "fuzz":

@@ -234,9 +234,6 @@ def cmd_grade_all(args):
                                 (f" named ONLY={args.only}" if args.only else ""))
     part = None
     if args.shard:
-        if not args.seed_given:
-            raise ch_mod.UsageError("SHARD= needs SEED=n: every slice must test with the same "
-                                    "inputs for grade-merge to join them")
         try:
             submissions, part = sub_mod.shard(submissions, args.shard)
         except sub_mod.NotASubmission as e:
@@ -376,7 +373,8 @@ def parse_args(argv):
     p.add_argument("--dir", default="", help="the folder to write or grade")
     p.add_argument("--force", action="store_true",
                    help="start: replace, keeping a backup; grade-all: replace OUT's grades")
-    p.add_argument("--seed", type=int, default=0, help="the tests' random seed (0: a new one)")
+    p.add_argument("--seed", type=int, default=grading.DEFAULT_SEED,
+                   help="the tests' random seed (a fixed default)")
     p.add_argument("--timeout", type=float, default=grading.DEFAULT_TIMEOUT,
                    help="seconds each test may run")
     p.add_argument("--jobs", type=int, default=0,
@@ -401,12 +399,11 @@ def parse_args(argv):
     p.add_argument("--keep", action="store_true", help="invariants: keep the stripped copies")
     args = p.parse_args(argv)
     args.root = str(Path(args.root).resolve())  # the builds run in other folders
+    args.dir = args.dir and str(Path(args.dir).absolute())
     # Every copy this grader builds (a starter, a submission) builds with
     # this clone's kernel-base and tools, wherever the copy sits.
     os.environ["WORKBOOK"] = args.root
     os.environ.pop("ROOT", None)
-    args.seed_given = bool(args.seed)
-    args.seed = args.seed or grading.new_seed()
     args.jobs = args.jobs or grading.default_jobs()
     args.hint_given = max(args.hint, 0)
     args.hint = 0 if args.no_hints else (args.hint_given or 1)

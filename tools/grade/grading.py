@@ -5,8 +5,9 @@ import fcntl
 import hashlib
 import json
 import os
-import random
+import re
 import shutil
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -16,15 +17,18 @@ import manifest as manifest_mod
 import regions as regions_mod
 import runner
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import harness  # noqa: E402  (tools/harness.py: the ThreadSanitizer programs)
+
 DEFAULT_TIMEOUT = 5.0  # seconds per test
+# The tests' random inputs: fixed unless SEED= says otherwise, so that a
+# verdict never depends on a random pick.
+DEFAULT_SEED = 1
+STRESS_TIMEOUT = 120  # seconds for a ThreadSanitizer program's build, and for its run
 
 
 def default_jobs():
     return max(1, min(os.cpu_count() or 1, 8))
-
-
-def new_seed():
-    return random.SystemRandom().randrange(1, 2**31)
 
 
 def load_exercises(chapter, check_regions=True):
@@ -142,6 +146,8 @@ def _grade(folder, exercises, build_dir, report, *, seed, timeout, jobs, seed_bu
         try:
             entry = verdict(ex, ex.resolve(names), results, binary, folder,
                             ex.timeout or timeout, seed, box)
+            if entry["status"] == "ok" and ex.tsan:
+                entry = stressed(ex, entry, folder, build_dir, batch, reference)
         except Exception as e:  # a grader bug costs this exercise, not the run
             entry = exercise_entry(ex, "fail", messages=[f"grader error: {type(e).__name__}: {e}"])
         report["exercises"].append(entry)
@@ -198,7 +204,26 @@ def verdict(ex, tests, results, binary, folder, timeout, seed, box=None):
     if not failed:
         return exercise_entry(ex, "fail", 0, seconds, ["every test of this exercise was "
                                                        "skipped"], table)
-    first = failed[0]
+    status, messages = None, []
+    for result in failed:
+        d = diagnosis(result, binary, folder, timeout, seed, box)
+        said = [d.headline] + d.details
+        if status is None:
+            status, messages = d.status, said
+            if d.status == "not done" and d.other_exercise != ex.id:
+                status = "fail"
+                messages.append(f"exercise {ex.id}'s tests need exercise {d.other_exercise} "
+                                f"done first")
+        elif d.status != "not done":  # each stub reached says the same: once is enough
+            messages += said
+    if len(failed) > 1:
+        ran = sum(r.status != "NOT RUN" for r in own)
+        messages.append(f"{len(failed)} of its {ran} tests failed")
+    return exercise_entry(ex, status, 0, seconds, messages, table)
+
+
+def diagnosis(first, binary, folder, timeout, seed, box):
+    """Why one failed test failed (runner.Diagnosis)."""
     if first.error == "timeout":
         d = runner.Diagnosis("timed out", f"timed out after {timeout:g}s",
                              [first.messages[0] if first.status == "MISSING" and first.messages
@@ -209,15 +234,118 @@ def verdict(ex, tests, results, binary, folder, timeout, seed, box=None):
                              ["a loop that prints without end? (its tests stopped there)"])
     else:
         d = runner.diagnose(binary, first.name, folder, timeout, seed, folder, first, box)
-    status = d.status
-    messages = [d.headline] + d.details
-    if d.status == "not done" and d.other_exercise != ex.id:
-        status = "fail"
-        messages.append(f"exercise {ex.id}'s tests need exercise {d.other_exercise} done first")
-    if len(failed) > 1:
-        ran = sum(r.status != "NOT RUN" for r in own)
-        messages.append(f"{len(failed)} of its {ran} tests failed")
-    return exercise_entry(ex, status, 0, seconds, messages, table)
+    return d
+
+
+def stressed(ex, entry, folder, build_dir, batch, reference=None):
+    """An exercise whose tests passed, after its ThreadSanitizer programs
+    (the manifest's tsan:), each built with folder's code and run for a few
+    seconds: a report, a lost wakeup or a hang fails the exercise, with the
+    program's first complaint. A verdict is kept by the content of what the
+    program builds from (in grade-all's store, shared by the class)."""
+    for name in ex.tsan:
+        started = time.monotonic()
+        out = Path(build_dir) / "tsan" / name
+        code = alone(ex, Path(folder), reference, out / "code")
+        ok, messages = stress(name, code, out, batch)
+        took = time.monotonic() - started
+        entry["tests"].append({"name": f"tsan/{name}", "status": "PASSED" if ok else "FAILED",
+                               "time_s": round(took, 3)})
+        entry["time_s"] = round(entry["time_s"] + took, 2)
+        if not ok:
+            return dict(entry, status="fail", earned=0, messages=messages)
+    return entry
+
+
+def alone(ex, folder, reference, dest):
+    """A copy of folder's src/ in which every function that holds another
+    exercise is the reference's: an exercise's stress runs its own code
+    with the reference's for the rest (3.2's ring, the reference's push)."""
+    if reference is None or Path(reference).resolve() == folder.resolve():
+        return folder
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(folder / "src", dest / "src")
+    for r in regions_mod.scan(reference):
+        mine = dest / r.path
+        if r.id == ex.id or r.path.parts[0] != "src" or not mine.is_file():
+            continue
+        theirs = (Path(reference) / r.path).read_text(encoding="utf-8").splitlines()
+        name = next(m[1] for line in reversed(theirs[:r.begin])
+                    if (m := FUNCTION.match(line)))
+        lines = mine.read_text(encoding="utf-8", errors="replace").splitlines()
+        span, ref_span = function_span(lines, name), function_span(theirs, name)
+        if span and ref_span:
+            lines[span[0]:span[1]] = theirs[ref_span[0]:ref_span[1]]
+            mine.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return dest
+
+
+FUNCTION = re.compile(r"^[A-Za-z_][^;(=]*?\b(\w+)\s*\(")
+
+
+def function_span(lines, name):
+    """[first, last + 1) of the definition of function name: its first
+    line, at the left margin, to the closing brace at the left margin."""
+    start = next((i for i, line in enumerate(lines) if (m := FUNCTION.match(line))
+                  and m[1] == name and not line.rstrip().endswith(";")), None)
+    end = start is not None and next((j for j in range(start, len(lines))
+                                      if lines[j].startswith("}")), None)
+    return (start, end + 1) if end else None
+
+
+def stress(name, folder, out, batch=None):
+    """(ok, messages) of tests/tsan/NAME.c built with folder's sources."""
+    if not shutil.which("clang"):  # installed on first use, as make test-tsan does
+        runner.run([Path(harness.ROOT) / "tools" / "deps.sh", "tsan"], timeout=900)
+    if not shutil.which("clang"):
+        return False, ["clang is missing, so the ThreadSanitizer stress of this exercise "
+                       "cannot run", "tools/deps.sh tsan installs it"]
+    binary = out / name
+    cmd = harness.tsan_build_command(name, folder, binary)
+    if not cmd:
+        return False, [f"the ThreadSanitizer program {name} has a source missing"]
+    files = [Path(f) for f in cmd[cmd.index(str(binary)) + 1:]]
+    files += sorted((folder / "src").glob("*.h")) + sorted(files[0].parent.glob("*.h"))
+    digest = hashlib.sha1(b"".join(f.read_bytes() for f in files)).hexdigest()
+    cache = Path(batch.store if batch else out) / f"tsan-{name}-{digest}.json"
+    if cache.is_file():
+        return tuple(json.loads(cache.read_text(encoding="utf-8")))
+    out.mkdir(parents=True, exist_ok=True)
+    box = batch and batch.box
+    if box:
+        box.own(out)
+    done = runner.run(cmd, folder, runner.child_env(), STRESS_TIMEOUT, box and (box, out, True))
+    if done.returncode or done.timed_out:
+        result = False, [f"the ThreadSanitizer program {name} does not build with this code:"] \
+            + runner.first_errors(done.output, folder, 6)
+    else:
+        env = runner.child_env({"STRESS_SHORT": "1", "TSAN_OPTIONS": "halt_on_error=1 "
+                                "exitcode=66 second_deadlock_stack=1"})
+        done = runner.run([binary], folder, env, STRESS_TIMEOUT, box and (box, out, False))
+        result = True, []
+        if done.returncode or done.timed_out:
+            result = False, stress_complaint(name, done, folder)
+    cache.write_text(json.dumps(result) + "\n", encoding="utf-8")
+    return result
+
+
+def stress_complaint(name, done, folder):
+    """The first lines of a failed stress run: ThreadSanitizer's report
+    (what raced, and where in the learner's code), or the program's own."""
+    text = done.output.replace(str(folder.resolve()) + "/", "")
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    report = next((i for i, line in enumerate(lines) if "ThreadSanitizer:" in line), None)
+    if done.returncode == 66 and report is not None:
+        keep = [re.sub(r" \(\S+\+0x\w+\)| \(BuildId: \w+\)| at 0x\w+| \(pid=\d+\)", "",
+                       line.strip()) for line in lines[report:report + 12]
+                if not line.lstrip().startswith(("#", "Thread ")) or "/tests/tsan/" not in line]
+        return [f"ThreadSanitizer reports a race in {name} (tests/tsan/{name}.c, a few seconds "
+                f"of real threads)"] + keep[:keep.index(next((k for k in keep if k.startswith(
+                    "Location")), keep[-1])) + 1]
+    if done.timed_out:
+        return [f"the ThreadSanitizer program {name} was still running after "
+                f"{STRESS_TIMEOUT} s: a wait that nothing ends?"]
+    return [f"the ThreadSanitizer program {name} failed (exit {done.returncode})"] + lines[-3:]
 
 
 def with_starter_files(folder, reference, files, dest):

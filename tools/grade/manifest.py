@@ -9,9 +9,11 @@
       (an indented line continues the hint above it)
 
 Every field is required except `timeout:` (seconds per test, overrides the
-grader's default for this exercise's tests) and `needs:` (the ids of earlier
+grader's default for this exercise's tests), `needs:` (the ids of earlier
 exercises whose code this one's tests run too: stripping one of those may
-fail this one as well). `hint:` may be repeated: the
+fail this one as well) and `tsan:` (programs of tests/tsan/ that the
+exercise must also pass, built with its folder's code, for a few seconds
+under ThreadSanitizer). `hint:` may be repeated: the
 hints are a ladder, a nudge first, each next one more specific. A failure
 shows the first; `make hint` shows the next.
 """
@@ -25,7 +27,7 @@ MANIFEST_NAME = "exercises"
 ID_RE = r"[0-9]+(?:\.[0-9]+)*[a-z]?"
 HEADER = re.compile(r"^exercise\s+(" + ID_RE + r")\s*:\s*(\S.*?)\s*$")
 FIELD = re.compile(r"^([a-z]+)\s*:\s*(.*?)\s*$")
-FIELDS = ("points", "tests", "hint", "timeout", "needs")
+FIELDS = ("points", "tests", "hint", "timeout", "needs", "tsan")
 REQUIRED = ("points", "tests", "hint")
 
 
@@ -42,6 +44,7 @@ class Exercise:
     hints: list = field(default_factory=list)  # the ladder, nudge first
     timeout: float = 0.0  # 0: the grader's default
     needs: list = field(default_factory=list)  # exercises whose code its tests run too
+    tsan: list = field(default_factory=list)  # tests/tsan/ programs it must pass too
     line: int = 0  # where `exercise` is written, for messages
 
     @property
@@ -120,6 +123,8 @@ def parse(path):
             for need in current.needs:
                 if not re.fullmatch(ID_RE, need):
                     fail(lineno, f"needs: '{need}' is not an exercise id")
+        elif key == "tsan":
+            current.tsan = value.split()
         elif key == "timeout":
             try:
                 current.timeout = float(value)

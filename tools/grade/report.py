@@ -155,6 +155,14 @@ def print_row(rep, width):
         print(f"  {'':<{width}}  note: {note}")
 
 
+def compile_note(rep):
+    """The compiler's first error, for the CSV's notes, when a file did
+    not compile."""
+    errors = rep.get("build", {}).get("errors") or []
+    first = next((e for e in errors if re.search(r"\berror\b", e)), errors[0] if errors else "")
+    return [f"compile error: {first.strip()}"] if first else []
+
+
 def write_class(out, cls):
     """grades.csv, grades.json and grades.html of a class report."""
     out = Path(out)
@@ -166,7 +174,8 @@ def write_class(out, cls):
         for r in cls["submissions"]:
             points = {e["id"]: e["earned"] for e in r["exercises"]}
             w.writerow([r["submission"]] + [points.get(i, 0) for i in ids]
-                       + [r["score"], r["max_score"], overall_status(r), "; ".join(r["notes"])])
+                       + [r["score"], r["max_score"], overall_status(r),
+                          "; ".join(r["notes"] + compile_note(r))])
     write_json(cls, out / "grades.json")
     (out / "grades.html").write_text(html_page(cls), encoding="utf-8")
 

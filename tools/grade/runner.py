@@ -187,8 +187,36 @@ def build(folder, build_dir, jobs, box=None):
         return True, [], [], compiled
     if done.timed_out:
         return False, [f"the build did not finish in {BUILD_TIMEOUT} s"], [], compiled
-    files = {_where(m.group(1), folder) for m in COMPILE_ERROR.finditer(done.output)}
-    return False, first_errors(done.output, folder), sorted(files), compiled
+    return False, first_errors(done.output, folder), error_files(done.output, folder), compiled
+
+
+UNIT = re.compile(r"^(?:In file included from |\s+from )(\S+?):\d+[:,]$|^(\S+\.c): (?:In "
+                  r"function|At top level)")
+
+
+def error_files(output, folder):
+    """The files the compiler was compiling at each error, relative to
+    folder: the source file (the translation unit) even when the error is
+    reported in a header it includes (a katomic_* macro of kernel-base),
+    and a header of the folder itself when the error is in it."""
+    files, unit = set(), None
+    for line in output.splitlines():
+        m = UNIT.match(line)
+        if m:
+            unit = m.group(1) or m.group(2)
+            continue
+        m = COMPILE_ERROR.match(line)
+        if not m:
+            continue
+        named = _where(m.group(1), folder)
+        if named.endswith(".c") or not unit:
+            files.add(named)
+        else:
+            files.add(_where(unit, folder))
+            if not Path(named).is_absolute() and not named.startswith(".."):
+                files.add(named)
+        unit = None if named.endswith(".c") else unit
+    return sorted(files)
 
 
 def first_errors(output, folder, limit=14):

@@ -34,7 +34,11 @@ $(error No workbook found$(if $(WORKBOOK), at WORKBOOK=$(WORKBOOK)), in or next 
 endif
 ROOT := $(abspath $(WORKBOOK))
 KERNEL_BASE := $(ROOT)/kernel-base
-BUILD ?= $(CURDIR)/build
+# What it builds goes under the clone's build/ (workspace/NN-name builds in
+# build/workspace/NN-name); a copy outside the clone, or in its build/
+# already, builds in a build/ folder of its own.
+BUILD ?= $(if $(filter $(ROOT)/%,$(CURDIR)),$(if $(filter $(ROOT)/build/%,$(CURDIR)),$(CURDIR)/build,\
+    $(ROOT)/build/$(patsubst $(ROOT)/%,%,$(CURDIR))),$(CURDIR)/build)
 include $(KERNEL_BASE)/build.mk"""
 
 

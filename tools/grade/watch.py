@@ -112,5 +112,3 @@ def watch(args, folder, chapter, name, label, grade_one):
         print(f"\nWatching {ch_mod.display_path(folder, root)} for changes ({how}; Ctrl-C stops)",
               flush=True)
         state = wait_for_change(folder, state, args.interval, use_inotify)
-        if not args.seed_given:  # new inputs each round, unless SEED= pins them
-            args.seed = grading.new_seed()
