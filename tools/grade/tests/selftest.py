@@ -345,6 +345,79 @@ def golden_columns(c, root, work, starter):
             "qemu-test: a golden boot that prints an 81-column line fails, naming the line", text)
 
 
+def issue_20(c, root, work, starter):
+    """Grading that sees every race and says everything: a fixed default
+    seed; every failing test's message; a compile error reported in a
+    kernel-base header (a katomic_* macro) costs only the file gcc was
+    compiling; a workspace builds under the clone's build/; and the
+    ThreadSanitizer stress of an exercise (3.1's ring) fails a push whose
+    tail is stored relaxed, which only real threads see."""
+    ref = lambda rel: (CHAPTER / rel).read_text()  # noqa: E731
+    two = work / "two-failures"
+    shutil.copytree(starter, two, ignore=shutil.ignore_patterns("build"))
+    (two / "src" / "calc.c").write_text(ref("src/calc.c").replace(
+        "    for (unsigned i = 0; i < n; i++)\n        sum += values[i];",
+        "    sum = 7;\n    for (unsigned i = 0; i < n; i++)\n        sum += values[i];"))
+    rc, out = grade_tool(root, "grade", "--dir", str(two), "--report", str(work / "two.json"))
+    rep = json.loads((work / "two.json").read_text()) if (work / "two.json").is_file() else {}
+    sums = next((e for e in rep.get("exercises", []) if e["id"] == "1.1"), {"messages": []})
+    said = " ".join(sums["messages"])
+    c.check(rep.get("seed") == grading.DEFAULT_SEED and "seed 1;" in out,
+            "grade: without SEED= the seed is the fixed default, never a random pick", out)
+    c.check("(test calc/sum_of_random_values)" in said and "(test calc/sum_of_nothing)" in said
+            and "(test calc/sum_of_nothing)" in out and "2 of its 2 tests failed" in said,
+            "grade: both failing tests of 1.1 have their message, in the report and on screen",
+            out)
+
+    macro = work / "macro-error"
+    shutil.copytree(starter, macro, ignore=shutil.ignore_patterns("build"))
+    (macro / "src" / "list.c").write_text(ref("src/list.c"))
+    (macro / "src" / "calc.c").write_text('#include "katomic.h"\n' + ref("src/calc.c").replace(
+        "    uint64_t sum = 0;\n", "    uint64_t sum = 0;\n    katomic_store(sum, 1, "
+        "memory_order_relaxed);\n"))
+    rc, out = grade_tool(root, "grade", "--dir", str(macro), "--report",
+                         str(work / "macro.json"))
+    rep = json.loads((work / "macro.json").read_text()) if (work / "macro.json").is_file() else {}
+    statuses = {e["id"]: e["status"] for e in rep.get("exercises", [])}
+    c.check(statuses == {"1.1": "compile error", "1.2": "compile error", "1.3": "ok"}
+            and "katomic.h" in out and "Score: 15/30" in out,
+            "grade: an error that gcc reports in kernel-base's katomic.h, in a macro that "
+            "calc.c uses, costs calc.c's exercises only", out)
+
+    inside = root / "workspace" / f".selftest-{os.getpid()}"
+    try:
+        shutil.copytree(starter, inside, ignore=shutil.ignore_patterns("build"))
+        done = subprocess.run(["make", "-s", "-C", str(inside), "--eval",
+                               "where-built: ; @echo $(BUILD)", "where-built"],
+                              capture_output=True, text=True, env=clean_env(), timeout=60)
+        c.check(done.stdout.strip() == str(root / "build" / "workspace" / inside.name),
+                "a copy in workspace/ builds under the clone's build/workspace/",
+                done.stdout + done.stderr)
+    finally:
+        shutil.rmtree(inside, ignore_errors=True)
+
+    chapter = root / "chapters" / "03-keyboard"
+    if not (chapter / "src" / "byte_ring.c").is_file() or not shutil.which("clang"):
+        print("SKIP  the ThreadSanitizer stress: no chapter 03 or no clang here")
+        return
+    exercises = {e.id: e for e in manifest.parse(chapter / "exercises")}
+    relaxed = work / "relaxed-tail"
+    shutil.copytree(chapter / "src", relaxed / "src")
+    ring = (relaxed / "src" / "byte_ring.c").read_text()
+    (relaxed / "src" / "byte_ring.c").write_text(ring.replace(
+        "katomic_store(&r->tail, tail + 1, memory_order_release)",
+        "katomic_store(&r->tail, tail + 1, memory_order_relaxed)"))
+    ok_ref, _ = grading.stress("ring", chapter, work / "tsan-ref")
+    ok_bad, said = grading.stress("ring", relaxed, work / "tsan-bad")
+    alone = grading.alone(exercises["3.2"], relaxed, chapter, work / "tsan-3.2" / "code")
+    ok_pop, _ = grading.stress("ring", alone, work / "tsan-3.2")
+    c.check(exercises["3.1"].tsan == ["ring"] and ok_ref and not ok_bad and ok_pop
+            and "ThreadSanitizer reports a race" in said[0] and "byte_ring_p" in " ".join(said),
+            "tsan: 3.1's ring stress passes the reference and fails a push that stores tail "
+            "relaxed (a race in byte_ring.c that the walks cannot see); 3.2's runs the "
+            "reference's push, so it passes", json.dumps(said))
+
+
 def book_commands(c, root, work):
     """The book's commands are checked against the tree: a chapter that
     does not exist, a folder that is not there or a target nobody defines
@@ -523,6 +596,7 @@ def end_to_end_in(c, root, work):
                                                "time stamp is graded, not the stale objects", out)
 
     portable_starter(c, root, work, starter)
+    issue_20(c, root, work, starter)
     chapter_names(c, root)
     whose_code(c, root, work, starter)
     book_target(c, root)
@@ -657,9 +731,10 @@ def verdicts(c, rows, batch, sandboxed):
     statuses = {e["id"]: e["status"] for e in syntax.get("exercises", [])}
     c.check(any("error" in line for line in syntax.get("build", {}).get("errors", []))
             and statuses == {"1.1": "compile error", "1.2": "compile error", "1.3": "ok"}
-            and total("c-syntax-error") == "15",
+            and total("c-syntax-error") == "15"
+            and "compile error: src/calc.c:" in rows.get("c-syntax-error", {}).get("notes", ""),
             "grade-all: a syntax error in calc.c: its exercises 'compile error' with the "
-            "compiler's first error, list.c's exercise still graded (15)",
+            "compiler's first error (in the CSV's notes too), list.c's exercise still graded (15)",
             json.dumps(syntax, indent=1)[:3000])
     loop = ex("d-endless-loop", "1.3")
     c.check(loop["status"] == "timed out" and f"timed out after {TIMEOUT}s" in loop["messages"][0]
