@@ -280,7 +280,7 @@ def alone(ex, folder, reference, dest):
     return dest
 
 
-FUNCTION = re.compile(r"^[A-Za-z_][^;(=]*?\b(\w+)\s*\(")
+FUNCTION = re.compile(r"^(?:__attribute__\(\(.*?\)\)\s*)?[A-Za-z_][^;(=]*?\b(\w+)\s*\(")
 
 
 def function_span(lines, name):

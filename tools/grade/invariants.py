@@ -112,7 +112,8 @@ def check_work(args, chapter, checks, work, name, label, exercises, regions):
 
     def run(variant):
         return grading.grade(work / variant[0], exercises, work / (variant[0] + "-build"),
-                             jobs=max(1, args.jobs // 2), seed_build=ref_build, **options)
+                             jobs=max(1, args.jobs // 2), seed_build=ref_build, reference=chapter,
+                             **options)
 
     with ThreadPoolExecutor(max_workers=2 if args.jobs > 1 else 1) as pool:
         reports = list(pool.map(run, variants))
