@@ -112,7 +112,7 @@ book:
 book-check: deps test-programs
 	@echo "== book"
 	@$(MAKE) --no-print-directory -C book check
-	@$(PYTHON) $(ROOT)/tools/book/check-commands.py --root $(ROOT)
+	@$(PYTHON) $(ROOT)/tools/book/check.py commands --root $(ROOT)
 
 test-snapshots:
 	@echo "== chapter snapshots"

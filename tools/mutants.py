@@ -1,51 +1,25 @@
 #!/usr/bin/env python3
-"""Plant each bug of tests/mutants.txt in a copy of the tree; its tests must fail.
-
-A test suite that passes is only worth something if it fails when the code
-is wrong. Each mutant is a classic bug, written as exact text to replace in
-a file, with the tests that must catch it. The tree is copied once (without build/
-and other generated folders) to build/mutants/tree; for each mutant the edits
-are applied there, the tests named by its caught-by line run, and the files
-are put back:
-
-    caught-by: host PROGRAM [CRITERION ARGS]   make -C PROGRAM host-tests must
-        build, then the test binary, run with those arguments (e.g. --filter
-        'run/*'), must fail
-    caught-by: COMMAND                         a shell command run at the top of
-        the copy (e.g. make test-fuzz) must fail
-
-An optional `expect: REGEX` line must also match the failing output, so a
-mutant is caught for the reason it was planted, not by an unrelated crash.
-
-The run itself fails, loudly, when a mutant's old text is not in its file
-(or is there twice): the list cannot rot silently as the code changes. It
-also fails when a mutant does not compile (that is not a bug the tests
-catch), and when a caught-by command fails on the unmodified tree (then
-failing proves nothing). The format of the list is described at its top.
+"""Plant each bug of tests/mutants.txt in a copy of the tree
+(build/mutants/tree); the tests its caught-by: line names must fail, and its
+output match expect: (the format is at the top of the list). The run fails
+when a mutant's old text is not in its file exactly once (the list cannot
+rot), when a mutant does not compile, and when a caught-by command fails on
+the unmodified tree (then failing proves nothing).
 """
 import argparse
 import os
 import re
 import shlex
 import shutil
-import signal
-import subprocess
 import sys
 import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-GENERATED = shutil.ignore_patterns("build", "workspace", ".git", "__pycache__")
-# The outer make's settings would send the copy's builds back to this tree
-# (ROOT, BUILD) or into its jobserver.
-CLEAN_ENV = {k: v for k, v in os.environ.items()
-             if k not in ("ROOT", "BUILD", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES",
-                          "CRITERION_FLAGS")}
-JOBS = str(os.cpu_count() or 2)
+from common import GENERATED, ROOT, program_name, sh, tail
 
+JOBS = str(os.cpu_count() or 2)
 
 class ListError(Exception):
     pass
-
 
 class Mutant:
     def __init__(self, name, line):
@@ -54,7 +28,6 @@ class Mutant:
         self.edits = []  # [file, old, new]
         self.caught_by = None
         self.expect = None
-
 
 def parse(path):
     """Read the mutant list: `key: value` lines, and text blocks whose every
@@ -108,54 +81,31 @@ def parse(path):
         raise ListError(f"mutant names used twice: {', '.join(sorted(dupes))}")
     return mutants
 
-
-def copy_tree(dest):
-    shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(ROOT, dest, ignore=GENERATED)
-
-
-def find_edits(mutant):
-    """Check a mutant's old texts against the working tree, changing nothing;
-    an error message or None. Edits to one file apply in order, so each is
-    looked for in the file as the edits before it leave it."""
+def apply(tree, mutant, originals=None):
+    """Apply a mutant's edits to the files of tree (in order: each old text
+    is looked for as the edits before it leave the file), saving each file's
+    text in originals first; with originals None, only check that they
+    apply, writing nothing. Returns an error message or None."""
     texts = {}
     for file, old, new in mutant.edits:
-        path = os.path.join(ROOT, file)
+        path = os.path.join(tree, file)
         if path not in texts:
             if not os.path.isfile(path):
                 return f"STALE: {file} does not exist"
             with open(path) as f:
                 texts[path] = f.read()
-        old_text = "\n".join(old)
-        count = texts[path].count(old_text)
+        old_text, count = "\n".join(old), texts[path].count("\n".join(old))
         if count != 1:
             first = old[0].strip()
             return (f"STALE: the old text ({first!r}...) is not in {file}" if count == 0 else
                     f"AMBIGUOUS: the old text ({first!r}...) is in {file} {count} times")
+        if originals is not None:
+            originals.setdefault(path, texts[path])
         texts[path] = texts[path].replace(old_text, "\n".join(new))
-    return None
-
-
-def apply(tree, mutant, originals):
-    """Apply a mutant's edits to the copy, saving each file's text in
-    originals first; return an error message or None."""
-    for file, old, new in mutant.edits:
-        path = os.path.join(tree, file)
-        if not os.path.isfile(path):
-            return f"STALE: {file} does not exist"
-        with open(path) as f:
-            text = f.read()
-        old_text, new_text = "\n".join(old), "\n".join(new)
-        count = text.count(old_text)
-        if count != 1:
-            first = old[0].strip()
-            return (f"STALE: the old text ({first!r}...) is not in {file}" if count == 0 else
-                    f"AMBIGUOUS: the old text ({first!r}...) is in {file} {count} times")
-        originals.setdefault(path, text)
+    for path, text in texts.items() if originals is not None else ():
         with open(path, "w") as f:
-            f.write(text.replace(old_text, new_text))
+            f.write(text)
     return None
-
 
 def restore(originals):
     """Undo a mutant. The files are rewritten, so they are newer than the
@@ -163,23 +113,6 @@ def restore(originals):
     for path, text in originals.items():
         with open(path, "w") as f:
             f.write(text)
-
-
-def sh(cmd, cwd, timeout):
-    """Run a command; return (exit code, output), None for a timeout. It runs
-    in a process group of its own, so a timeout also ends what it started
-    (test workers, QEMU)."""
-    proc = subprocess.Popen(cmd, cwd=cwd, env=CLEAN_ENV, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, errors="replace",
-                            shell=isinstance(cmd, str), start_new_session=True)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-        return proc.returncode, out
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        return None, out + f"\nmutants: killed after {timeout} s\n"
-
 
 def run_tests(tree, caught_by, timeout):
     """Run what a caught-by line names in a tree. Returns (status, output)
@@ -200,23 +133,10 @@ def run_tests(tree, caught_by, timeout):
         return "timeout", out
     return ("pass" if code == 0 else "fail"), out
 
-
-def program_name(tree, program):
-    """A program's NAME (its folder under build/), from its Makefile."""
-    with open(os.path.join(tree, program, "Makefile")) as f:
-        m = re.search(r"^NAME\s*:?=\s*(\S+)", f.read(), re.M)
-    return m.group(1) if m else os.path.basename(program)
-
-
 def failed_tests(output):
     """The Criterion tests that failed, from their [FAIL] lines."""
     names = re.findall(r"^\[FAIL\] (\S+?):? ", output + "\n", re.M)
     return sorted(set(names))
-
-
-def tail(output, n=15):
-    return "\n".join("    | " + l for l in output.strip().splitlines()[-n:])
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -244,7 +164,7 @@ def main():
 
     # Every old text must still be in its file before anything runs: a list
     # that has fallen behind the code is reported at once, all of it.
-    stale = [(m, e) for m in mutants for e in [find_edits(m)] if e]
+    stale = [(m, e) for m in mutants for e in [apply(ROOT, m)] if e]
     for m, error in stale:
         print(f"{m.name}: {error}")
     if stale:
@@ -256,7 +176,8 @@ def main():
     # unmodified (or its failing on a mutant would prove nothing), and that
     # first run builds everything, so a mutant rebuilds only what it touches.
     tree = os.path.join(args.out, "tree")
-    copy_tree(tree)
+    shutil.rmtree(tree, ignore_errors=True)
+    shutil.copytree(ROOT, tree, ignore=GENERATED)
     broken_baseline = False
     for caught_by in sorted({m.caught_by for m in mutants}):
         status, out = run_tests(tree, caught_by, args.timeout)
@@ -312,7 +233,6 @@ def main():
     total = time.monotonic() - start
     print(f"{len(rows) - bad} of {len(rows)} planted bugs caught in {total:.0f} s")
     return 1 if bad or not rows else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -26,10 +26,8 @@ DEFAULT_TIMEOUT = 5.0  # seconds per test
 DEFAULT_SEED = 1
 STRESS_TIMEOUT = 120  # seconds for a ThreadSanitizer program's build, and for its run
 
-
 def default_jobs():
     return max(1, min(os.cpu_count() or 1, 8))
-
 
 def load_exercises(chapter, check_regions=True):
     """The manifest of a chapter, checked against its regions (a reference
@@ -42,34 +40,27 @@ def load_exercises(chapter, check_regions=True):
         raise manifest_mod.ManifestError("\n".join(problems))
     return exercises
 
-
 def exercise_entry(ex, status, earned=0, seconds=0.0, messages=None, tests=None):
     return {"id": ex.id, "title": ex.title, "points": ex.points, "earned": earned,
             "status": status, "time_s": round(seconds, 2), "messages": messages or [],
             "hint": ex.hint, "hints": ex.hints, "tests": tests or []}
 
-
 @dataclass
 class Batch:
-    """How grade-all grades a submission: in box (a runner.Sandbox), with
-    the objects of earlier ones shared through store (a folder), with the
-    reference's list of tests, one test at a time (run_exercises). The
-    exercises of untouched (ids) are not done: their files are the
-    starter's, whose stubs fail every one of their tests (the invariants
-    prove it), so those tests are not run."""
+    """How grade-all grades a submission: in box (a runner.Sandbox), objects
+    shared through store (a folder), the reference's tests. untouched: ids
+    of exercises whose files are the starter's (not run: the invariants
+    prove their stubs fail)."""
     box: object
     store: Path
     tests: list
     untouched: frozenset = frozenset()
 
-
 def grade(folder, exercises, build_dir, *, seed, timeout=DEFAULT_TIMEOUT, jobs=None,
           chapter="", seed_build=None, reference=None, batch=None):
-    """Grade folder (a chapter or a copy of one) against exercises.
-    reference: the chapter folder it is a copy of, if known; when one of the
-    folder's exercise files does not compile, its starter version (from the
-    reference) stands in so that the other exercises are still graded.
-    Returns the report as a dict; never raises for a broken folder."""
+    """The report (a dict) of folder graded against exercises; never raises
+    for a broken folder. reference: the chapter it copies, if known: the
+    starter's version of a file that does not compile stands in for it."""
     folder, build_dir = Path(folder), Path(build_dir)
     jobs = jobs or default_jobs()
     started = time.monotonic()
@@ -82,7 +73,6 @@ def grade(folder, exercises, build_dir, *, seed, timeout=DEFAULT_TIMEOUT, jobs=N
         return _grade(folder, exercises, build_dir, report, seed=seed, timeout=timeout,
                       jobs=jobs, seed_build=seed_build, started=started, reference=reference,
                       batch=batch)
-
 
 class locked:
     """An exclusive lock on a file, held for a with-block: two gradings of
@@ -100,7 +90,6 @@ class locked:
     def __exit__(self, *exc):
         fcntl.flock(self.file, fcntl.LOCK_UN)
         self.file.close()
-
 
 def _grade(folder, exercises, build_dir, report, *, seed, timeout, jobs, seed_build, started,
            reference, batch):
@@ -153,11 +142,9 @@ def _grade(folder, exercises, build_dir, report, *, seed, timeout, jobs, seed_bu
         report["exercises"].append(entry)
     return finish(report, started)
 
-
 def _build(folder, build_dir, jobs, batch, report):
-    """Build folder into build_dir, trusting objects by content: the ones
-    of changed sources are removed first, and in a batch the store gives
-    back (and then keeps) the objects of sources it has seen."""
+    """Build folder into build_dir, trusting objects by content (and, in a
+    batch, sharing them through its store)."""
     sources = forget_changed_objects(folder, build_dir)
     if batch:
         share_objects(batch.store, build_dir, sources, fetch=True)
@@ -169,13 +156,10 @@ def _build(folder, build_dir, jobs, batch, report):
     report["build"]["compiled"] += compiled
     return ok, errors, files
 
-
 def run_exercises(exercises, names, binary, folder, timeout, seed, batch):
-    """{test: runner.TestResult} for the exercises' tests: one Criterion run
-    per distinct timeout (normally a single run), again without an exercise
-    whose test hung (it costs one time limit). In a batch the run stops at
-    any failure, and goes on without the failed exercise's tests: its points
-    are all or nothing."""
+    """{test: runner.TestResult}: a Criterion run per distinct timeout, run
+    again without an exercise whose test hung (or, in a batch, failed: its
+    points are all or nothing)."""
     results, by_timeout = {}, {}
     for ex in exercises:
         by_timeout.setdefault(ex.timeout or timeout, []).append(ex)
@@ -188,7 +172,6 @@ def run_exercises(exercises, names, binary, folder, timeout, seed, batch):
                 results[n].failed for n in ex.resolve(names)) and any(
                 results[n].status == "NOT RUN" for n in ex.resolve(names))]
     return results
-
 
 def verdict(ex, tests, results, binary, folder, timeout, seed, box=None):
     """One exercise's entry: ok when every one of its tests passed."""
@@ -221,7 +204,6 @@ def verdict(ex, tests, results, binary, folder, timeout, seed, box=None):
         messages.append(f"{len(failed)} of its {ran} tests failed")
     return exercise_entry(ex, status, 0, seconds, messages, table)
 
-
 def diagnosis(first, binary, folder, timeout, seed, box):
     """Why one failed test failed (runner.Diagnosis)."""
     if first.error == "timeout":
@@ -236,13 +218,10 @@ def diagnosis(first, binary, folder, timeout, seed, box):
         d = runner.diagnose(binary, first.name, folder, timeout, seed, folder, first, box)
     return d
 
-
 def stressed(ex, entry, folder, build_dir, batch, reference=None):
-    """An exercise whose tests passed, after its ThreadSanitizer programs
-    (the manifest's tsan:), each built with folder's code and run for a few
-    seconds: a report, a lost wakeup or a hang fails the exercise, with the
-    program's first complaint. A verdict is kept by the content of what the
-    program builds from (in grade-all's store, shared by the class)."""
+    """entry (its tests passed) after its tsan: programs, each built with
+    folder's code and run a few seconds: a report, a lost wakeup or a hang
+    fails it with the program's first complaint."""
     for name in ex.tsan:
         started = time.monotonic()
         out = Path(build_dir) / "tsan" / name
@@ -256,11 +235,9 @@ def stressed(ex, entry, folder, build_dir, batch, reference=None):
             return dict(entry, status="fail", earned=0, messages=messages)
     return entry
 
-
 def alone(ex, folder, reference, dest):
-    """A copy of folder's src/ in which every function that holds another
-    exercise is the reference's: an exercise's stress runs its own code
-    with the reference's for the rest (3.2's ring, the reference's push)."""
+    """folder's src/, copied, with the reference's version of each function
+    that holds another exercise (3.2's ring runs the reference's push)."""
     if reference is None or Path(reference).resolve() == folder.resolve():
         return folder
     shutil.rmtree(dest, ignore_errors=True)
@@ -279,9 +256,7 @@ def alone(ex, folder, reference, dest):
             mine.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return dest
 
-
 FUNCTION = re.compile(r"^(?:__attribute__\(\(.*?\)\)\s*)?[A-Za-z_][^;(=]*?\b(\w+)\s*\(")
-
 
 def function_span(lines, name):
     """[first, last + 1) of the definition of function name: its first
@@ -291,7 +266,6 @@ def function_span(lines, name):
     end = start is not None and next((j for j in range(start, len(lines))
                                       if lines[j].startswith("}")), None)
     return (start, end + 1) if end else None
-
 
 def stress(name, folder, out, batch=None):
     """(ok, messages) of tests/tsan/NAME.c built with folder's sources."""
@@ -328,7 +302,6 @@ def stress(name, folder, out, batch=None):
     cache.write_text(json.dumps(result) + "\n", encoding="utf-8")
     return result
 
-
 def stress_complaint(name, done, folder):
     """The first lines of a failed stress run: ThreadSanitizer's report
     (what raced, and where in the learner's code), or the program's own."""
@@ -347,12 +320,9 @@ def stress_complaint(name, done, folder):
                 f"{STRESS_TIMEOUT} s: a wait that nothing ends?"]
     return [f"the ThreadSanitizer program {name} failed (exit {done.returncode})"] + lines[-3:]
 
-
 def with_starter_files(folder, reference, files, dest):
-    """A copy of folder at dest in which each of files (those that did not
-    compile) is its starter version: the reference's file with its exercises
-    stubbed out. None when one of them holds no exercise (a change the
-    starter's version would not undo)."""
+    """A copy of folder at dest with the starter's version of each of files
+    (that did not compile); None if one holds no exercise."""
     regions = regions_mod.scan(reference)
     by_file = {}
     for r in regions:
@@ -368,18 +338,14 @@ def with_starter_files(folder, reference, files, dest):
                                 errors="surrogateescape")
     return dest
 
-
 def finish(report, started):
     report["score"] = sum(e["earned"] for e in report["exercises"])
     report["time_s"] = round(time.monotonic() - started, 2)
     return report
 
-
 def seed_objects(source_build, build_dir):
-    """Start build_dir from the objects of another build of the same
-    chapter, so that make recompiles only what differs. Dependency files
-    name their own build folder: rewrite them, or make would not know which
-    headers an object depends on."""
+    """Start build_dir from another build's objects, so that make compiles
+    only what differs (the dependency files rewritten to name build_dir)."""
     source_build, build_dir = Path(source_build), Path(build_dir)
     if (source_build / STAMP).is_file() and not (build_dir / STAMP).exists():
         shutil.copy2(source_build / STAMP, build_dir / STAMP)
@@ -395,7 +361,6 @@ def seed_objects(source_build, build_dir):
             os.utime(dep, (dep.stat().st_atime, dep.with_suffix(".o").stat().st_mtime)
                      if dep.with_suffix(".o").exists() else None)
 
-
 # ---- objects are trusted by content, not by time stamps ---------------------
 # make rebuilds an object only when its source is newer. A folder restored
 # from a backup, moved with `cp -a`, or unpacked from an archive has sources
@@ -408,7 +373,6 @@ STAMP = "sources.json"
 OWN = (".c", ".S")  # the sources of a folder's own objects
 SKIP_PARTS = {"build", ".git", "__pycache__"}
 
-
 def source_hashes(folder):
     """{relative path: sha1} of every file of the folder outside build/."""
     folder, hashes = Path(folder), {}
@@ -419,13 +383,10 @@ def source_hashes(folder):
             hashes[str(rel)] = hashlib.sha1(path.read_bytes()).hexdigest()
     return hashes
 
-
 def forget_changed_objects(folder, build_dir):
-    """Remove the objects built from sources whose content changed since the
-    last build into build_dir; all of the folder's own objects when a header
-    (or anything else a source may include) changed, or when nothing
-    records what they were built from. kernel-base's objects stay: they are
-    built from the clone, not from the graded folder. Returns the hashes."""
+    """Remove the objects of sources changed since the last build (all of the
+    folder's own when anything else changed, or nothing records it); returns
+    the hashes."""
     now = source_hashes(folder)
     try:
         before = json.loads((Path(build_dir) / STAMP).read_text(encoding="utf-8"))
@@ -445,13 +406,10 @@ def forget_changed_objects(folder, build_dir):
                 (obj / (rel + ".o")).unlink(missing_ok=True)
     return now
 
-
 def share_objects(store, build_dir, sources, fetch):
-    """grade-all's objects by content (they do not depend on where a folder
-    is): before a build, fetch=True takes from store the objects build_dir
-    lacks; after it, fetch=False puts in the ones store lacks. An object is
-    known by its source's content and by everything else the source may
-    include (the folder's other files; kernel-base is the same for all)."""
+    """grade-all's objects by content: fetch=True takes from store what
+    build_dir lacks, fetch=False gives store what it lacks. An object is
+    known by its source and the folder's other files."""
     context = json.dumps(sorted(kv for kv in sources.items() if not kv[0].endswith(OWN)))
     context = hashlib.sha1(context.encode()).hexdigest()
     for rel, digest in sources.items():
@@ -463,7 +421,6 @@ def share_objects(store, build_dir, sources, fetch):
             tmp = dst.with_name(f"{dst.name}.{os.getpid()}.{threading.get_ident()}")
             shutil.copyfile(src, tmp)
             tmp.replace(dst)  # whole or not at all: two workers may put the same object
-
 
 def write_stamp(build_dir, sources):
     (Path(build_dir) / STAMP).write_text(json.dumps(sources, indent=0) + "\n", encoding="utf-8")

@@ -41,7 +41,6 @@ BUILD ?= $(if $(filter $(ROOT)/%,$(CURDIR)),$(if $(filter $(ROOT)/build/%,$(CURD
     $(ROOT)/build/$(patsubst $(ROOT)/%,%,$(CURDIR))),$(CURDIR)/build)
 include $(KERNEL_BASE)/build.mk"""
 
-
 def starter_makefile(text):
     """The chapter's Makefile, made to work outside chapters/: the workbook
     found from where the copy lives, build output in the copy's own build/
@@ -56,7 +55,6 @@ def starter_makefile(text):
     else:
         text = text.rstrip("\n") + "\n" + grading + "\n"
     return text.rstrip("\n") + "\n"
-
 
 def make_starter(root, chapter, dest, force=False):
     """Write the starter of chapter to dest; returns (exercise ids, backup).
@@ -92,11 +90,9 @@ def make_starter(root, chapter, dest, force=False):
     partial.rename(dest)
     return info["exercises"], backup
 
-
 def _id_key(ex_id):
     """1.2 before 1.10; a letter suffix (1.2a) after its number."""
     return [(int(re.match(r"\d*", p).group() or 0), p) for p in ex_id.split(".")]
-
 
 def copy_reference(root, chapter, dest):
     """The chapter, copied with its Makefile pointed at kernel-base (a copy
@@ -106,7 +102,6 @@ def copy_reference(root, chapter, dest):
         shutil.rmtree(dest)
     shutil.copytree(chapter, dest, ignore=COPY_IGNORE)
     fix_makefile(dest)
-
 
 def fix_makefile(folder):
     makefile = Path(folder) / "Makefile"

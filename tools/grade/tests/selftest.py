@@ -35,7 +35,6 @@ import regions  # noqa: E402
 CHAPTER = HERE / "01-selftest"
 TIMEOUT = "2"  # seconds per test: the endless loop costs this much
 
-
 class Checks:
     def __init__(self):
         self.passed = self.failed = 0
@@ -48,7 +47,6 @@ class Checks:
         self.failed += not ok
         return ok
 
-
 def grade_tool(root, *args, env=None):
     cmd = [sys.executable, str(HERE.parent / "grade.py"), *args, "--root", str(root),
            "--chapters", str(CHAPTER.relative_to(root)), "--timeout", TIMEOUT]
@@ -56,7 +54,6 @@ def grade_tool(root, *args, env=None):
     env["NO_COLOR"] = "1"
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     return done.returncode, done.stdout + done.stderr
-
 
 def expect_error(text, files, pattern):
     """Write files into a scratch chapter, scan it; the error must match."""
@@ -72,7 +69,6 @@ def expect_error(text, files, pattern):
         except manifest.ManifestError as e:
             return re.search(pattern, str(e)) is not None, str(e)
         return False, "no error"
-
 
 def unit_checks(c):
     fn = "int f(int x)\n{\n"
@@ -128,7 +124,6 @@ def unit_checks(c):
     c.check(out == expected, "a stub replaces the region at its indentation, exercise.h goes "
                              "after the last top-level #include, book markers stay", out)
 
-
 def make_submissions(root, work, starter):
     """A folder of submissions, each a copy of the starter with a twist."""
     subs = work / "submissions"
@@ -177,7 +172,6 @@ def make_submissions(root, work, starter):
         + forever('fputs("spam, spam, spam, spam\\n", stdout);')})
     return subs
 
-
 def outside_targets(root, work):
     """Where j-writes-outside tries to write: a file it may not change and
     one it may not create in the build folder, another student's work, the
@@ -185,7 +179,6 @@ def outside_targets(root, work):
     return [work / "outside" / "keep.txt", work / "outside" / "new.txt",
             work / "submissions" / "a-solved" / "src" / "calc.c", CHAPTER / "pwned.txt",
             Path.home() / ".grade-selftest-pwned"]
-
 
 def watch_regrades(c, root, starter, how):
     """watch grades, waits, and grades again when a source file changes."""
@@ -217,7 +210,6 @@ def watch_regrades(c, root, starter, how):
             f"watch ({mode}): a saved solution of 1.2 is graded at once (10 -> 15), "
             f"next is 1.3", text)
 
-
 def clean_env(**extra):
     """The environment of a learner's shell: no make flags, no workbook."""
     env = {k: v for k, v in os.environ.items()
@@ -225,12 +217,10 @@ def clean_env(**extra):
     env.update(extra)
     return env
 
-
 def make(folder, *targets, env=None):
     done = subprocess.run(["make", "-C", str(folder), *targets], capture_output=True, text=True,
                           env=env or clean_env(), timeout=600)
     return done.returncode, done.stdout + done.stderr
-
 
 def hint_ladder(c, root, starter):
     """A failure shows the first hint; make hint shows the next, one more
@@ -249,7 +239,6 @@ def hint_ladder(c, root, starter):
     rc, out = grade_tool(root, "grade", "--dir", str(starter), "--hint", "2")
     c.check("hint 2 of 3: Track" in out and "hint 3 of 3" not in out,
             "grade --hint 2 (HINT=2): the first two hints", out)
-
 
 def chapter_names(c, root):
     """CH=1, 01, 01-name and base mean the same to every command."""
@@ -278,7 +267,6 @@ def chapter_names(c, root):
     c.check(rc != 0 and "base" in out and first.name in out,
             "make run CH=99: the accepted names, base included", out)
 
-
 def book_target(c, root):
     """make book installs what the book needs (not Criterion) and says
     where the result is."""
@@ -286,7 +274,6 @@ def book_target(c, root):
     c.check(rc == 0 and "deps.sh book" in out and "deps.sh test" not in out
             and "open build/book/index.html" in out,
             "make book: needs only the book's tools, and says to open build/book/index.html", out)
-
 
 def whose_code(c, root, work, starter):
     """Each command says whose code it acts on."""
@@ -306,7 +293,6 @@ def whose_code(c, root, work, starter):
             and Path(path[0]).parent.name != "reference" and Path(path[0]).is_file(),
             "grade: the report of a folder outside the repo is its own, printed absolute", out)
 
-
 def editors(c, root, starter):
     """compile_commands.json covers a workspace, from a dry run."""
     out_file = starter.parent / "compile_commands.json"
@@ -319,7 +305,6 @@ def editors(c, root, starter):
             and not (root / "build" / "compdb" / starter.name).exists(),
             "compile_commands.json: a workspace's files are in it, and nothing was built",
             done.stdout + done.stderr + " ".join(sorted(files)))
-
 
 def golden_columns(c, root, work, starter):
     """The golden test fails a kernel that prints a line wider than the
@@ -343,7 +328,6 @@ def golden_columns(c, root, work, starter):
     c.check(done.returncode == 1 and "golden output ... ok" in done.stdout
             and re.search(r"80 columns \.\.\. FAILED: line 2 is 81 columns", done.stdout),
             "qemu-test: a golden boot that prints an 81-column line fails, naming the line", text)
-
 
 def issue_20(c, root, work, starter):
     """Grading that sees every race and says everything: a fixed default
@@ -417,7 +401,6 @@ def issue_20(c, root, work, starter):
             "relaxed (a race in byte_ring.c that the walks cannot see); 3.2's runs the "
             "reference's push, so it passes", json.dumps(said))
 
-
 def book_commands(c, root, work):
     """The book's commands are checked against the tree: a chapter that
     does not exist, a folder that is not there or a target nobody defines
@@ -434,7 +417,7 @@ def book_commands(c, root, work):
         "Run it: `make run CH=1`, then grade it:\n\n```sh\nmake start CH=01   # a comment\n"
         "make grade CH=NN\nmake run CH=09\ncd chapters/09-later && make run\n"
         "make start CH=base\nmake no-such-target\n```\n")
-    done = subprocess.run([sys.executable, str(root / "tools" / "book" / "check-commands.py"),
+    done = subprocess.run([sys.executable, str(root / "tools" / "book" / "check.py"), "commands",
                            "--root", str(tree)], capture_output=True, text=True, env=clean_env(),
                           timeout=300)
     out = done.stdout + done.stderr
@@ -444,12 +427,10 @@ def book_commands(c, root, work):
         "make no-such-target"],
         "book commands: each one the tree cannot run is named, the others pass", out)
 
-
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
 
 def debugger_stops(c, root, starter):
     """make debug: continue, then Ctrl-C (SIGINT to the terminal's
@@ -465,8 +446,8 @@ def debugger_stops(c, root, starter):
     env = clean_env(GDB_SCRIPT=str(script), GDB_BATCH="1", GDB_PORT=str(free_port()))
     env.pop("DISPLAY", None)
     env.pop("TMUX", None)
-    debug = root / "tools" / "qemu-debug.sh"
-    proc = subprocess.Popen([str(debug), str(build / "kernel32.elf"), str(build / "kernel.elf")],
+    debug = root / "tools" / "qemu.sh"
+    proc = subprocess.Popen([str(debug), "debug", str(build / "kernel32.elf"), str(build / "kernel.elf")],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                             start_new_session=True)
     os.set_blocking(proc.stdout.fileno(), False)
@@ -475,7 +456,7 @@ def debugger_stops(c, root, starter):
         out += proc.stdout.read() or b""
         if b"RUNNING" in out and not interrupted:
             time.sleep(0.5)  # gdb is in `continue`: the kernel runs
-            done = subprocess.run([str(debug), "--monitor", str(build), "info status"],
+            done = subprocess.run([str(debug), "monitor", str(build), "info status"],
                                   capture_output=True, text=True, timeout=20)
             monitor = done.stdout + done.stderr
             os.killpg(proc.pid, signal.SIGINT)
@@ -496,7 +477,6 @@ def debugger_stops(c, root, starter):
             and "terminating on signal" not in text and proc.returncode == 0,
             "make debug: continue, then Ctrl-C stops the kernel in gdb, with QEMU alive", text)
     c.check(bool(gone), "make debug: QEMU is stopped when gdb exits", text)
-
 
 def portable_starter(c, root, work, starter):
     """A starter holds no path of the clone that wrote it: handed out alone
@@ -524,13 +504,11 @@ def portable_starter(c, root, work, starter):
     c.check(rc == 0 and str(clone / "kernel-base") in out,
             "WORKBOOK=path names the clone a lone starter builds with", out)
 
-
 def end_to_end(c, root):
     work = root / "build" / "grade-selftest"
     # Two self-tests at once (two make test) would remove each other's work.
     with grading.locked(root / "build" / "grade-selftest.lock"):
         end_to_end_in(c, root, work)
-
 
 def end_to_end_in(c, root, work):
     if work.exists():
@@ -627,7 +605,6 @@ def end_to_end_in(c, root, work):
             "invariants: a test weakened on purpose (1.2 no longer calls calc_max) is caught",
             out)
 
-
 def grade_all(root, subs, out, *args, env=None):
     """grade-all of subs into out (seed 7, 2 at once); its exit status,
     output, CSV rows and JSON reports by name. A test may use 64 MiB, not
@@ -646,11 +623,9 @@ def grade_all(root, subs, out, *args, env=None):
             "submissions"]}
     return rc, text, rows, batch
 
-
 def grades_files(out):
     return [(out / f).read_bytes() if (out / f).is_file() else f for f in
             ("grades.csv", "grades.json", "grades.html")]
-
 
 def batch_checks(c, root, work, subs):
     """grade-all: every kind of broken and hostile submission, each with a
@@ -714,7 +689,6 @@ def batch_checks(c, root, work, subs):
         "grade-all without the sandbox (GRADE_SANDBOX=rlimits): says so once; the endless loop, "
         "the endless allocation and the endless printing get the same grades", out)
 
-
 def verdicts(c, rows, batch, sandboxed):
     """What each submission of the batch must get."""
     def ex(name, ex_id):
@@ -771,7 +745,6 @@ def verdicts(c, rows, batch, sandboxed):
             and total("m-prints-forever") == "15",
             "grade-all: endless printing: 'output limit' for 1.3 only", json.dumps(spam))
 
-
 def contained(c, root, work, rows, batch):
     """The sandbox held: nothing outside a submission's folder changed, and
     the process limit stopped the fork bomb."""
@@ -790,7 +763,6 @@ def contained(c, root, work, rows, batch):
             "grade-all's sandbox: a fork bomb gets fewer than 64 processes (calc_max returns "
             "how many it forked / 64), its other exercises are graded", json.dumps(forks))
 
-
 def bench(c, root):
     """make bench-grading's small run: the class it makes is graded as it
     was made, and it says what it cost."""
@@ -801,7 +773,6 @@ def bench(c, root):
             and "timed out" in out and "compile error" in out and "reused" in out,
             "make bench-grading N=6: a class with one that hangs and one that does not "
             "compile, graded, with the time it took and the share of compiles reused", out)
-
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -817,7 +788,6 @@ def main():
     print(f"selftest took {time.monotonic() - started:.0f}s")
     print(f"{c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
