@@ -81,8 +81,7 @@ def expand(name, sources):
 
 def code_hash(kind, main, files, includes):
     """A hash of every file the build reads (from clang -MM), so that a
-    chapter that carries code forward byte-identical is not tested twice.
-    None if the dependencies cannot be listed (then the build says why)."""
+    chapter that carries code forward byte-identical is not tested twice."""
     cmd = (["clang", "-MM", "-DHOST"] + [f"-I{os.path.join(ROOT, i)}" for i in includes]
            + [main] + files)
     result = subprocess.run(cmd, capture_output=True, text=True)

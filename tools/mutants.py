@@ -172,9 +172,8 @@ def main():
               f"{os.path.relpath(args.list, ROOT)}")
         return 1
 
-    # One copy for the whole run: each test command must pass on it
-    # unmodified (or its failing on a mutant would prove nothing), and that
-    # first run builds everything, so a mutant rebuilds only what it touches.
+    # One copy: each test command must pass on it unmodified first (which
+    # builds everything once), or its failing on a mutant proves nothing.
     tree = os.path.join(args.out, "tree")
     shutil.rmtree(tree, ignore_errors=True)
     shutil.copytree(ROOT, tree, ignore=GENERATED)

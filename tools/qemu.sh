@@ -1,8 +1,7 @@
 #!/bin/sh
 # QEMU for a person (make run, make debug); tests boot through qemu-test.py.
-#   tools/qemu.sh run KERNEL32.elf SERIAL_LOG
-#       Display: a window when $DISPLAY is set; the terminal (curses) when
-#       stdout is one; otherwise, or with HEADLESS=1, serial on stdout.
+#   tools/qemu.sh run KERNEL32.elf SERIAL_LOG: a window with $DISPLAY, else the
+#       terminal (curses) on a TTY, else (or HEADLESS=1) serial on stdout.
 #   tools/qemu.sh debug KERNEL32.elf KERNEL64.elf
 #       Paused at the first instruction with a gdb stub (GDB_PORT, 1234), and
 #       gdb attached with the symbols, stopped at kmain; GDB_SCRIPT=file runs

@@ -1,22 +1,11 @@
 #!/usr/bin/env python3
-"""The book's checks (book/Makefile's check, and make test's book-check).
-
-  check.py pages BOOK_SRC_DIR BOOK_OUT_DIR    the rendered book against its sources:
-      every internal link, anchor and image resolves and nothing loads from
-      the network; every page is in pages.txt and every diagram, screenshot
-      and chart is shown; diagram text is no smaller than the body text (16
-      px); no measured figure (a number with ns, polls, instructions, %,
-      lost) is typed by hand: it comes from filters/bench-data.lua (class
-      `bench`), sits in code, or in a `one-machine` note that shows the
-      command that measures it.
-  check.py commands [--root DIR]              every `make ...`/`cd ...` the book
-      shows works on this tree: a `cd` folder exists, CH= names a program
-      (with exercises, for the grading targets), `make -n` accepts the
-      targets. Placeholders (NN, N.M, <...>) and a learner's folders
-      (workspace/, ~/) are not resolved.
-  check.py filter [PANDOC]                    the tests of filters/include-code.lua,
-      each a one-block page rendered against fixture sources.
-"""
+"""The book's checks (book/Makefile's check, make test's book-check):
+  check.py pages SRC OUT   links, anchors and images resolve, nothing loads from
+      the network, every page listed and every figure shown, diagram text no
+      smaller than the body's, no measured figure typed by hand (it comes from
+      filters/bench-data.lua, sits in code, or in a `one-machine` note);
+  check.py commands        every `make`/`cd` command the book shows works here;
+  check.py filter [PANDOC] the tests of filters/include-code.lua."""
 import argparse
 import html
 import html.parser
@@ -106,9 +95,7 @@ def check_links(root):
 BODY_PX = 16  # the body text: font-size 100 %
 
 def small_diagram_text(src, out):
-    """Diagrams whose smallest label is drawn smaller than the body text.
-    graphviz writes sizes in points (1 pt = 4/3 px); the stylesheet's zoom
-    for diagrams scales them, and diagrams are never shrunk to fit."""
+    """Diagrams whose smallest label is drawn smaller than the body text."""
     with open(os.path.join(src, "theme", "book.css"), encoding="utf-8") as f:
         css = f.read()
     m = re.search(r'img\[src\^="diagrams/"\]\s*\{[^}]*\bzoom:\s*([\d.]+)', css)

@@ -361,14 +361,8 @@ def seed_objects(source_build, build_dir):
             os.utime(dep, (dep.stat().st_atime, dep.with_suffix(".o").stat().st_mtime)
                      if dep.with_suffix(".o").exists() else None)
 
-# ---- objects are trusted by content, not by time stamps ---------------------
-# make rebuilds an object only when its source is newer. A folder restored
-# from a backup, moved with `cp -a`, or unpacked from an archive has sources
-# older than the objects of what it held before: make would link the old
-# objects and grade code that is no longer there. So the build folder keeps
-# the hash of every source it was built from, and before each build the
-# objects of whatever changed are removed.
-
+# ---- objects are trusted by content, not by time stamps: a folder restored
+# from a backup (cp -a, an archive) has sources older than its old objects.
 STAMP = "sources.json"
 OWN = (".c", ".S")  # the sources of a folder's own objects
 SKIP_PARTS = {"build", ".git", "__pycache__"}

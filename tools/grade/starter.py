@@ -16,9 +16,8 @@ KERNEL_BASE_LINE = re.compile(r"^\s*KERNEL_BASE\s*[:?+]?=.*\n?", re.M)
 INCLUDE_BUILD_MK = re.compile(r"^\s*-?include\s+\S*build\.mk\s*$", re.M)
 INCLUDE_CHAPTER_MK = re.compile(r"^\s*-?include\s+\S*/grade/chapter\.mk\s*$", re.M)
 
-# A copy of a chapter finds the workbook (kernel-base and tools) by itself,
-# never by an absolute path: it must build in workspace/ of any clone, moved
-# with its clone, or handed out alone and unpacked next to another clone.
+# A copy finds the workbook by itself, never by an absolute path (moved, or
+# handed out and unpacked next to another clone).
 FIND_WORKBOOK = """\
 # This folder builds with a clone of the workbook: WORKBOOK=path names it;
 # else the nearest one: a clone next to this folder (a handout unpacked
