@@ -118,7 +118,7 @@ book:
 book-check: deps $(if $(PROGRAMS_TESTED),,test-programs)
 	@echo "== book"
 	@$(MAKE) --no-print-directory -j$(TEST_JOBS) -C book check
-	@$(PYTHON) $(ROOT)/tools/book/check-commands.py --root $(ROOT)
+	@$(PYTHON) $(ROOT)/tools/book/check.py commands --root $(ROOT)
 
 test-snapshots:
 	@echo "== chapter snapshots"

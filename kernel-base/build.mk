@@ -183,10 +183,10 @@ print-build-files:
 # QEMU_CPUS and QEMU_ACCEL reach the scripts only from SMP kernels.
 QEMU_SMP_ENV := $(if $(QEMU_CPUS),QEMU_CPUS="$(QEMU_CPUS)" QEMU_ACCEL="$(QEMU_ACCEL)")
 run: $(KERNEL_IMAGE)
-	@$(QEMU_SMP_ENV) $(TOOLS)/qemu-run.sh $(KERNEL_IMAGE) $(BUILD)/serial.log
+	@$(QEMU_SMP_ENV) $(TOOLS)/qemu.sh run $(KERNEL_IMAGE) $(BUILD)/serial.log
 
 debug: $(KERNEL_IMAGE)
-	@$(QEMU_SMP_ENV) $(TOOLS)/qemu-debug.sh $(KERNEL_IMAGE) $(KERNEL_ELF)
+	@$(QEMU_SMP_ENV) $(TOOLS)/qemu.sh debug $(KERNEL_IMAGE) $(KERNEL_ELF)
 
 # make iso: an image that boots a PC from a CD or a USB stick (the book's
 # Setup page). GRUB loads the same Multiboot image as QEMU's -kernel; its first

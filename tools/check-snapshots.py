@@ -1,20 +1,10 @@
 #!/usr/bin/env python3
-"""Chapters are snapshots of the runtime their kernel runs. Two rules:
-
-1. A file that chapter N+1 carries over from chapter N is byte-identical,
-   unless chapter N+1 means to change it and says why, one line per file, in
-   its `snapshot-changes` file:
-
-       src/task.h: a task gains an id and a "queued" bit
-
-   The files every chapter rewrites (Makefile, exercises, src/main.c,
-   tests/expected-output.txt) are expected to differ.
-2. Every file under a chapter's src/ and tests/ is used by that chapter's own
-   build: a source it compiles, or a header one of them includes. A file no
-   build uses is an exhibit left behind (or a stale copy) and fails here.
-
-So `diff -r chapters/0N-* chapters/0N+1-*` shows chapter N+1's lesson and
-nothing else. Ends with `N passed, N failed`.
+"""Chapters are snapshots of the runtime their kernel runs:
+1. a file chapter N+1 carries over from chapter N is byte-identical, unless
+   its `snapshot-changes` file says why (`src/task.h: a task gains an id`);
+   Makefile, exercises, src/main.c and tests/expected-output.txt may differ;
+2. every file under a chapter's src/ and tests/ is used by its own build.
+So `diff -r` of two chapters shows the lesson. Ends with `N passed, N failed`.
 """
 import filecmp
 import re
@@ -25,7 +15,6 @@ from pathlib import Path
 CHANGES_FILE = "snapshot-changes"
 ALWAYS_DIFFERENT = {"Makefile", "exercises", "src/main.c", "tests/expected-output.txt", CHANGES_FILE}
 NOT_BUILT = {"tests/expected-output.txt"}  # read by the QEMU test, not compiled
-
 
 def declared_changes(chapter):
     """{path: reason} from the chapter's snapshot-changes file."""
@@ -43,11 +32,9 @@ def declared_changes(chapter):
         changes[m.group(1)] = m.group(2)
     return changes, problems
 
-
 def files(chapter):
     return {p.relative_to(chapter).as_posix() for p in chapter.rglob("*")
             if p.is_file() and "build" not in p.relative_to(chapter).parts}
-
 
 def build_files(chapter):
     """The chapter's own files that its build compiles or includes."""
@@ -69,7 +56,6 @@ def build_files(chapter):
                 used.add(path.relative_to(chapter.resolve()).as_posix())
     return used
 
-
 def check_carried(before, after):
     changes, problems = declared_changes(after)
     carried = sorted(files(before) & files(after))
@@ -87,19 +73,16 @@ def check_carried(before, after):
             problems.append(f"{CHANGES_FILE} names {f}, but it is unchanged")
     return carried, problems
 
-
 def check_used(chapter):
     used = build_files(chapter)
     mine = {f for f in files(chapter) if f.split("/")[0] in ("src", "tests")}
     return [f"{f} is not used by {chapter.name}'s build (an exhibit left behind?)"
             for f in sorted(mine - used - NOT_BUILT)]
 
-
 def report(ok, title, problems):
     print(f"{'PASS' if ok else 'FAIL'}  {title}")
     for p in problems:
         print(f"        {p}")
-
 
 def main():
     root = Path(__file__).resolve().parent.parent
@@ -116,7 +99,6 @@ def main():
         passed, failed = passed + (not problems), failed + bool(problems)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

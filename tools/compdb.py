@@ -14,7 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 def commands(root, folder):
     """The compile commands of one program folder, as compdb entries."""
     folder = (root / folder).resolve()
@@ -37,7 +36,6 @@ def commands(root, folder):
                         "file": str((folder / source).resolve())})
     return entries
 
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--root", required=True)
@@ -50,7 +48,6 @@ def main():
     print(f"compile_commands.json: {len(entries)} files from {len(args.folders)} folders "
           f"({', '.join(args.folders)})")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,8 +1,6 @@
 #!/bin/sh
-# Make sure the tools a command needs are installed; on Debian/Ubuntu install
-# what is missing with apt-get (through sudo when not root), elsewhere print
-# the package list and stop.
-#
+# Install what a command needs (apt-get, sudo when not root); elsewhere print
+# the Debian package list and stop.
 #   tools/deps.sh run|test|book|debug|iso|watch|grade|browser|bench|fuzz|tsan ...
 set -eu
 

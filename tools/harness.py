@@ -1,35 +1,12 @@
 #!/usr/bin/env python3
-"""Build and run the clang-built harnesses: libFuzzer and ThreadSanitizer.
-
-    harness.py fuzz [--seconds S]   every tests/fuzz/NAME/fuzz.c, S seconds each
-    harness.py tsan                 every tests/tsan/NAME.c stress program
-
-Both are C files whose header names what they link and include, relative
-to the repository:
-
-    // fuzz-sources: kernel-base/lib/scancode*.c     (tsan-sources: in tests/tsan)
-    // fuzz-include: kernel-base/include
-    // fuzz-requires: {chapter}/src/future.h          (optional)
-
-A source may be a glob, so a module split into several files needs no edit.
-A path with {chapter} in it is built once per chapter (chapters/NN-name)
-that has every such source and required file, as NAME-NN-name: code that
-chapters carry forward is tested in each chapter that carries it, and a
-harness for code no chapter has yet is skipped with a note. A chapter whose
-build would read exactly the same bytes as an earlier chapter's (the code
-was carried forward unchanged) is skipped too: it was just tested.
-
-fuzz: each harness runs under ASan and UBSan for --seconds (libFuzzer's
--max_total_time) from its seeds in tests/fuzz/NAME/corpus/; new inputs go to
-build/fuzz/NAME/corpus, never into the committed seeds; a crash leaves its
-input in build/fuzz/NAME/ and the command that replays it is printed.
-
-tsan: each program is built with -fsanitize=thread and the portable sources
-(with -DHOST) plus tests/tsan/cpu_threads.c, the cpu.h of real threads, and
-run once with a time limit; it must exit 0 without a ThreadSanitizer report.
-Its last line of output is its result.
-
-Prints a line per harness; exits 1 if any fails to build or fails.
+"""Build and run the clang-built harnesses of tests/ (tests/README.md says
+how a harness names its sources): `fuzz [--seconds S]` runs every
+tests/fuzz/NAME/fuzz.c under libFuzzer, ASan and UBSan from its seeds (new
+inputs go to build/fuzz/NAME/corpus, a crash's input and its replay command
+are kept); `tsan` runs every tests/tsan/NAME.c stress program once under
+ThreadSanitizer, which must exit 0 without a report. A harness whose sources
+name {chapter} is built once per chapter that has them, and skipped when a
+chapter carries the same bytes as an earlier one. Exits 1 if any fails.
 """
 import argparse
 import glob
@@ -43,7 +20,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+from common import ROOT, chapters
+
 COMMON = ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-g", "-O1", "-DHOST",
           "-fno-omit-frame-pointer"]
 CFLAGS = {
@@ -51,18 +29,15 @@ CFLAGS = {
     "tsan": COMMON + ["-fsanitize=thread", "-pthread"],
 }
 
-
 # Harnesses run in parallel (fuzz): each one's messages are collected and
 # printed together when it is done, not interleaved with the others'.
 _out = threading.local()
-
 
 def say(text):
     if getattr(_out, "lines", None) is None:
         print(text)
     else:
         _out.lines.append(text)
-
 
 def header_paths(source, kind, key):
     """The paths of every `// KIND-KEY:` line of a harness."""
@@ -73,12 +48,6 @@ def header_paths(source, kind, key):
             if m:
                 paths += m.group(1).split()
     return paths
-
-
-def chapters():
-    return sorted(os.path.relpath(d, ROOT).rstrip("/")
-                  for d in glob.glob(os.path.join(ROOT, "chapters", "[0-9][0-9]-*/")))
-
 
 def variants(kind, name, main):
     """(name, sources, includes) for each build of one harness, and a note
@@ -99,7 +68,6 @@ def variants(kind, name, main):
                                f"{' '.join(p for p in sources + requires if '{chapter}' in p)}")
     return found, note
 
-
 def expand(name, sources):
     """The files a harness's source patterns match, or None (and a message)."""
     files = []
@@ -111,11 +79,9 @@ def expand(name, sources):
         files += matched
     return files
 
-
 def code_hash(kind, main, files, includes):
     """A hash of every file the build reads (from clang -MM), so that a
-    chapter that carries code forward byte-identical is not tested twice.
-    None if the dependencies cannot be listed (then the build says why)."""
+    chapter that carries code forward byte-identical is not tested twice."""
     cmd = (["clang", "-MM", "-DHOST"] + [f"-I{os.path.join(ROOT, i)}" for i in includes]
            + [main] + files)
     result = subprocess.run(cmd, capture_output=True, text=True)
@@ -129,7 +95,6 @@ def code_hash(kind, main, files, includes):
             digest.update(f.read())
     return digest.hexdigest()
 
-
 def build(kind, name, main, files, includes, out):
     os.makedirs(out, exist_ok=True)
     binary = os.path.join(out, name if kind == "tsan" else "fuzzer")
@@ -141,7 +106,6 @@ def build(kind, name, main, files, includes, out):
         return None
     return binary
 
-
 def print_failure(name, text, log_path, patterns):
     """The lines of a log worth reading: the complaints, and the stack frames
     in the project's own code (not libFuzzer's or libc's)."""
@@ -151,7 +115,6 @@ def print_failure(name, text, log_path, patterns):
              or (re.match(r"\s*#\d+ ", l) and ROOT in l and "/build/" not in l)]
     for line in lines[:16] or text.splitlines()[-5:]:
         say(f"    | {line.replace(ROOT + '/', '')}")
-
 
 def fuzz(name, binary, harness_dir, out, seconds):
     """Fuzz for `seconds`; return (ok, executions, corpus size)."""
@@ -185,7 +148,6 @@ def fuzz(name, binary, harness_dir, out, seconds):
         say(f"    (then keep the input as a seed in {os.path.relpath(seeds, ROOT)}/)")
     return code == 0, execs, len(os.listdir(work))
 
-
 def tsan(name, binary, out, timeout):
     """Run a stress program once; return (ok, its last line of output)."""
     log_path = os.path.join(out, f"{name}.log")
@@ -210,6 +172,17 @@ def tsan(name, binary, out, timeout):
     complaints = [l.strip() for l in lines if re.search(r"WARNING|lost|stuck|PANIC|killed", l)]
     return False, (complaints or lines or [""])[0]
 
+def tsan_build_command(name, folder, binary):
+    """The clang command that builds tests/tsan/NAME.c with the sources of
+    folder (a chapter or a learner's copy of one) in place of {chapter}: the
+    grader's stress of an exercise. None when a source is missing."""
+    main = os.path.join(ROOT, "tests", "tsan", name + ".c")
+    at = lambda paths: [p.format(chapter=os.path.abspath(folder))  # noqa: E731
+                        for p in header_paths(main, "tsan", paths)]
+    files = expand(name, at("sources") + ["tests/tsan/cpu_threads.c"])
+    return files and (["clang"] + CFLAGS["tsan"] + [f"-I{os.path.join(ROOT, i)}"
+                                                    for i in at("include")]
+                      + ["-o", str(binary), main] + files)
 
 def harnesses(kind):
     """(name, main file) of each harness of a kind."""
@@ -219,7 +192,6 @@ def harnesses(kind):
     mains = glob.glob(os.path.join(ROOT, "tests", "tsan", "*.c"))
     return sorted((os.path.basename(m)[:-2], m) for m in mains
                   if header_paths(m, "tsan", "sources"))
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -259,7 +231,7 @@ def main():
         binary = files and build(kind, name, main_file, files, includes, out)
         start = time.monotonic()
         if not binary:
-            ok, row = False, ("BUILD FAILED",)
+            ok, row = False, ("BUILD FAILED", "")
         elif kind == "fuzz":
             ok, execs, corpus = fuzz(name, binary, os.path.dirname(main_file), out, args.seconds)
             row = (execs, corpus, "ok" if ok else "CRASH")
@@ -281,21 +253,14 @@ def main():
     if not results:
         print(f"{kind}: no harness to run")
         return 1
-    if kind == "fuzz":
-        print(f"{'harness':28} {'seconds':>8} {'executions':>12} {'exec/s':>8} {'corpus':>7}  verdict")
-        for r in results:
-            if len(r) == 3:
-                print(f"{r[0]:28} {'-':>8} {'-':>12} {'-':>8} {'-':>7}  {r[2]}")
-                continue
-            name, spent, execs, corpus, verdict = r
-            print(f"{name:28} {spent:8.1f} {execs:12d} {execs / max(spent, 1e-9):8.0f} "
-                  f"{corpus:7d}  {verdict}")
-    else:
-        print(f"{'program':32} {'seconds':>8}  verdict  result")
-        for r in results:
-            print(f"{r[0]:32} {r[1]:8.1f}  {r[2]:7}  {r[3] if len(r) > 3 else ''}")
+    head = ("program", "seconds", "verdict", "result") if kind == "tsan" else \
+        ("harness", "seconds", "executions", "exec/s", "corpus", "verdict")
+    print(f"{head[0]:32} " + " ".join(f"{h:>10}" for h in head[1:]))
+    for name, spent, *rest in results:
+        if kind == "fuzz" and len(rest) == 3:
+            rest = [rest[0], f"{rest[0] / max(spent, 1e-9):.0f}", rest[1], rest[2]]
+        print(f"{name:32} {spent:10.1f} " + " ".join(f"{r:>10}" for r in rest))
     return 1 if failed else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

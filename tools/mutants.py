@@ -1,27 +1,10 @@
 #!/usr/bin/env python3
-"""Plant each bug of tests/mutants.txt in a copy of the tree; its tests must fail.
-
-A test suite that passes is only worth something if it fails when the code
-is wrong. Each mutant is a classic bug, written as exact text to replace in
-a file, with the tests that must catch it. The tree is copied (without build/
-and other generated folders) to build/mutants/treeN, one copy per job
-(--jobs, one per core); for each mutant the edits are applied in a copy, the
-tests named by its caught-by line run, and the files are put back:
-
-    caught-by: host PROGRAM [CRITERION ARGS]   make -C PROGRAM host-tests must
-        build, then the test binary, run with those arguments (e.g. --filter
-        'run/*'), must fail
-    caught-by: COMMAND                         a shell command run at the top of
-        the copy (e.g. make test-fuzz) must fail
-
-An optional `expect: REGEX` line must also match the failing output, so a
-mutant is caught for the reason it was planted, not by an unrelated crash.
-
-The run itself fails, loudly, when a mutant's old text is not in its file
-(or is there twice): the list cannot rot silently as the code changes. It
-also fails when a mutant does not compile (that is not a bug the tests
-catch), and when a caught-by command fails on the unmodified tree (then
-failing proves nothing). The format of the list is described at its top.
+"""Plant each bug of tests/mutants.txt in a copy of the tree
+(build/mutants/treeN, one per --jobs, default one per core); the tests its caught-by: line names must fail, and its
+output match expect: (the format is at the top of the list). The run fails
+when a mutant's old text is not in its file exactly once (the list cannot
+rot), when a mutant does not compile, and when a caught-by command fails on
+the unmodified tree (then failing proves nothing).
 """
 import argparse
 import concurrent.futures
@@ -29,24 +12,15 @@ import os
 import re
 import shlex
 import shutil
-import signal
-import subprocess
 import sys
 import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-GENERATED = shutil.ignore_patterns("build", "workspace", ".git", "__pycache__")
-# The outer make's settings would send the copy's builds back to this tree
-# (ROOT, BUILD) or into its jobserver.
-CLEAN_ENV = {k: v for k, v in os.environ.items()
-             if k not in ("ROOT", "BUILD", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES",
-                          "CRITERION_FLAGS")}
-JOBS = str(os.cpu_count() or 2)
+from common import GENERATED, ROOT, program_name, sh, tail
 
+JOBS = str(os.cpu_count() or 2)
 
 class ListError(Exception):
     pass
-
 
 class Mutant:
     def __init__(self, name, line):
@@ -55,7 +29,6 @@ class Mutant:
         self.edits = []  # [file, old, new]
         self.caught_by = None
         self.expect = None
-
 
 def parse(path):
     """Read the mutant list: `key: value` lines, and text blocks whose every
@@ -109,54 +82,31 @@ def parse(path):
         raise ListError(f"mutant names used twice: {', '.join(sorted(dupes))}")
     return mutants
 
-
-def copy_tree(dest):
-    shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(ROOT, dest, ignore=GENERATED)
-
-
-def find_edits(mutant):
-    """Check a mutant's old texts against the working tree, changing nothing;
-    an error message or None. Edits to one file apply in order, so each is
-    looked for in the file as the edits before it leave it."""
+def apply(tree, mutant, originals=None):
+    """Apply a mutant's edits to the files of tree (in order: each old text
+    is looked for as the edits before it leave the file), saving each file's
+    text in originals first; with originals None, only check that they
+    apply, writing nothing. Returns an error message or None."""
     texts = {}
     for file, old, new in mutant.edits:
-        path = os.path.join(ROOT, file)
+        path = os.path.join(tree, file)
         if path not in texts:
             if not os.path.isfile(path):
                 return f"STALE: {file} does not exist"
             with open(path) as f:
                 texts[path] = f.read()
-        old_text = "\n".join(old)
-        count = texts[path].count(old_text)
+        old_text, count = "\n".join(old), texts[path].count("\n".join(old))
         if count != 1:
             first = old[0].strip()
             return (f"STALE: the old text ({first!r}...) is not in {file}" if count == 0 else
                     f"AMBIGUOUS: the old text ({first!r}...) is in {file} {count} times")
+        if originals is not None:
+            originals.setdefault(path, texts[path])
         texts[path] = texts[path].replace(old_text, "\n".join(new))
-    return None
-
-
-def apply(tree, mutant, originals):
-    """Apply a mutant's edits to the copy, saving each file's text in
-    originals first; return an error message or None."""
-    for file, old, new in mutant.edits:
-        path = os.path.join(tree, file)
-        if not os.path.isfile(path):
-            return f"STALE: {file} does not exist"
-        with open(path) as f:
-            text = f.read()
-        old_text, new_text = "\n".join(old), "\n".join(new)
-        count = text.count(old_text)
-        if count != 1:
-            first = old[0].strip()
-            return (f"STALE: the old text ({first!r}...) is not in {file}" if count == 0 else
-                    f"AMBIGUOUS: the old text ({first!r}...) is in {file} {count} times")
-        originals.setdefault(path, text)
+    for path, text in texts.items() if originals is not None else ():
         with open(path, "w") as f:
-            f.write(text.replace(old_text, new_text))
+            f.write(text)
     return None
-
 
 def restore(originals):
     """Undo a mutant. The files are rewritten, so they are newer than the
@@ -164,23 +114,6 @@ def restore(originals):
     for path, text in originals.items():
         with open(path, "w") as f:
             f.write(text)
-
-
-def sh(cmd, cwd, timeout):
-    """Run a command; return (exit code, output), None for a timeout. It runs
-    in a process group of its own, so a timeout also ends what it started
-    (test workers, QEMU)."""
-    proc = subprocess.Popen(cmd, cwd=cwd, env=CLEAN_ENV, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, errors="replace",
-                            shell=isinstance(cmd, str), start_new_session=True)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-        return proc.returncode, out
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        return None, out + f"\nmutants: killed after {timeout} s\n"
-
 
 def run_tests(tree, caught_by, timeout):
     """Run what a caught-by line names in a tree. Returns (status, output)
@@ -201,39 +134,23 @@ def run_tests(tree, caught_by, timeout):
         return "timeout", out
     return ("pass" if code == 0 else "fail"), out
 
-
-def program_name(tree, program):
-    """A program's NAME (its folder under build/), from its Makefile."""
-    with open(os.path.join(tree, program, "Makefile")) as f:
-        m = re.search(r"^NAME\s*:?=\s*(\S+)", f.read(), re.M)
-    return m.group(1) if m else os.path.basename(program)
-
-
 def failed_tests(output):
     """The Criterion tests that failed, from their [FAIL] lines."""
     names = re.findall(r"^\[FAIL\] (\S+?):? ", output + "\n", re.M)
     return sorted(set(names))
 
-
-def tail(output, n=15):
-    return "\n".join("    | " + l for l in output.strip().splitlines()[-n:])
-
-
 def run_share(args, index, mutants):
     """Plant `mutants` one after another in a copy of the tree of its own.
-    Returns a row per mutant, or None when the unmodified copy fails."""
-    # Each test command must pass on the copy unmodified (or its failing on a
-    # mutant would prove nothing), and that first run builds everything, so a
-    # mutant rebuilds only what it touches.
+    Each test command must pass on the copy unmodified first (which builds
+    everything once), or its failing on a mutant proves nothing: None then."""
     tree = os.path.join(args.out, f"tree{index}")
-    copy_tree(tree)
-    broken_baseline = False
-    for caught_by in sorted({m.caught_by for m in mutants}):
-        status, out = run_tests(tree, caught_by, args.timeout)
+    shutil.rmtree(tree, ignore_errors=True)
+    shutil.copytree(ROOT, tree, ignore=GENERATED)
+    baseline = [(c, run_tests(tree, c, args.timeout)) for c in sorted({m.caught_by for m in mutants})]
+    for caught_by, (status, out) in baseline:
         if status != "pass":
-            broken_baseline = True
             print(f"BASELINE FAILS ({status}): {caught_by}\n{tail(out)}", flush=True)
-    if broken_baseline:
+    if any(status != "pass" for _, (status, _) in baseline):
         return None
     rows = []
     for m in mutants:
@@ -256,12 +173,11 @@ def run_share(args, index, mutants):
                 detail = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
                 if not detail and m.expect:
                     detail = re.search(f".*{m.expect}.*", out).group(0).strip(" |")[:70]
-        ok = verdict.startswith("caught")
         rows.append((m.name, m.caught_by, verdict, detail, time.monotonic() - t0))
         report = f"{m.name}: {verdict}{' (' + detail + ')' if detail else ''}"
-        if not ok:
+        if not verdict.startswith("caught"):
             report += f"\n    {m.bug}" + (f"\n{tail(out)}" if out else "")
-        if originals and (not ok or args.keep):
+        if originals and (not verdict.startswith("caught") or args.keep):
             kept = os.path.join(args.out, "kept", m.name)
             shutil.rmtree(kept, ignore_errors=True)
             shutil.copytree(tree, kept, ignore=GENERATED)
@@ -269,7 +185,6 @@ def run_share(args, index, mutants):
         print(report, flush=True)
         restore(originals)
     return rows
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -279,8 +194,7 @@ def main():
                         help="keep a copy of every mutated tree (missed ones are always kept)")
     parser.add_argument("--timeout", type=int, default=240, help="seconds per test command")
     parser.add_argument("--out", default=os.path.join(ROOT, "build", "mutants"))
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="copies of the tree planted side by side (default: one per core)")
+    parser.add_argument("--jobs", type=int, default=int(JOBS), help="copies planted side by side")
     args = parser.parse_args()
 
     start = time.monotonic()
@@ -299,7 +213,7 @@ def main():
 
     # Every old text must still be in its file before anything runs: a list
     # that has fallen behind the code is reported at once, all of it.
-    stale = [(m, e) for m in mutants for e in [find_edits(m)] if e]
+    stale = [(m, e) for m in mutants for e in [apply(ROOT, m)] if e]
     for m, error in stale:
         print(f"{m.name}: {error}")
     if stale:
@@ -307,9 +221,8 @@ def main():
               f"{os.path.relpath(args.list, ROOT)}")
         return 1
 
-    # Mutants that share a caught-by share a copy of the tree, so each copy
-    # builds only the programs its commands run; the copies run side by
-    # side, one per job.
+    # Mutants that share a caught-by share a copy of the tree (which then
+    # builds only what its commands run); the copies run side by side.
     groups = {}
     for m in mutants:
         groups.setdefault(m.caught_by, []).append(m)
@@ -318,7 +231,7 @@ def main():
         min(shares, key=len).extend(group)
     with concurrent.futures.ThreadPoolExecutor(len(shares)) as pool:
         results = list(pool.map(lambda job: run_share(args, *job), enumerate(shares)))
-    if any(r is None for r in results):
+    if None in results:
         print("mutants: the unmodified tree fails the tests above; fix that first")
         return 1
     rows = [row for r in results for row in r]
@@ -333,7 +246,6 @@ def main():
     total = time.monotonic() - start
     print(f"{len(rows) - bad} of {len(rows)} planted bugs caught in {total:.0f} s")
     return 1 if bad or not rows else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

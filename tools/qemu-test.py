@@ -1,31 +1,15 @@
 #!/usr/bin/env python3
-"""Run a kernel's QEMU tests and report each one.
+"""Run a kernel's QEMU tests and report each (`N passed, N failed`).
 
 1. Boot with `test`: the kernel runs every KTEST and prints `NAME ... ok`.
-2. Boot once per KTEST_PANICS test with `test=NAME` (a panic ends a boot),
-   and once per KTEST_ICOUNT test, under -icount (ICOUNT below).
-3. With --golden FILE, boot normally and compare the serial output, line by
-   line from the first, with FILE (a line `re: PATTERN` is a regular
-   expression the output line must match in full; a line `send: TEXT` is
-   not output but input: TEXT, with \r and \n escapes, is typed into the
-   serial port once every line before it has been seen). QEMU is stopped
-   once every expected line has been seen. Every line printed must also fit
-   the 80-column VGA text screen, where a longer one wraps.
-
-With --cdrom IMAGE (make iso's test image), the kernel is booted the way a
-real PC boots it: QEMU's BIOS starts GRUB from the CD, and GRUB passes the
-command line written in the image (`test`). The KTEST run (1.) is checked;
-the panic tests need a command line each, so they run only with --kernel.
-
-Every boot has a time limit. Ends with `N passed, N failed`; exits 1 on any
-failure. Serial logs are kept under the kernel's build folder.
-
---cpus N boots N CPUs (`-smp N`, for kernels built with SMP := 1), and
---qemu-args "..." adds QEMU flags to every boot, such as the accelerator's:
-`-accel tcg,thread=multi` (a host thread per CPU) or `-icount
-shift=0,sleep=off` (the CPUs in turn, the same run every time); --append
-WORDS adds words to every boot's kernel command line (`icount` tells a test
-that its timing is exact).
+2. Boot once per KTEST_PANICS test with `test=NAME`, and once per
+   KTEST_ICOUNT test alone under -icount.
+3. --golden FILE: boot normally and compare the serial output line by line
+   with FILE (`re: PATTERN` matches a whole line; `send: TEXT` types TEXT
+   into the serial port once the lines before it were seen); every line must
+   fit the 80-column screen.
+--cdrom IMAGE boots make iso's image through GRUB (step 1 only). Every boot
+has a time limit; serial logs are kept under the kernel's build folder.
 """
 import argparse
 import os
@@ -38,7 +22,6 @@ import time
 EXIT_SUCCESS = (0x10 << 1) | 1  # KTEST_EXIT_SUCCESS through isa-debug-exit
 EXIT_FAILURE = (0x11 << 1) | 1
 
-
 # Guest time follows the instructions executed (one nanosecond each), and
 # idle time is skipped: a run is the same whatever the host's speed or load.
 ICOUNT = ["-icount", "shift=0,sleep=off"]
@@ -47,11 +30,9 @@ ICOUNT = ["-icount", "shift=0,sleep=off"]
 EXTRA_ARGS = []
 EXTRA_APPEND = []
 
-
 def icount_possible():
     """QEMU cannot count instructions with a host thread per CPU."""
     return not any("thread=multi" in a for a in EXTRA_ARGS)
-
 
 def qemu_command(kernel, append, icount=False):
     """append None: kernel is a CD image whose boot loader sets the command line."""
@@ -65,7 +46,6 @@ def qemu_command(kernel, append, icount=False):
             "-no-reboot", "-nic", "none", "-m", "128M",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"] + \
         (ICOUNT if icount else []) + EXTRA_ARGS
-
 
 def boot(kernel, append, timeout, log_path, stop_when=None, feed=None, icount=False):
     """Boot once; return (exit code or None on timeout, output lines).
@@ -106,7 +86,6 @@ def boot(kernel, append, timeout, log_path, stop_when=None, feed=None, icount=Fa
         log.write(text)
     return code, text.split("\n")
 
-
 class Report:
     def __init__(self, name):
         self.name, self.passed, self.failed = name, 0, 0
@@ -125,7 +104,6 @@ class Report:
         if log_path:
             print(f"    (serial log: {log_path})")
 
-
 def describe_exit(code, timeout):
     if code is None:
         return f"timed out after {timeout}s"
@@ -134,7 +112,6 @@ def describe_exit(code, timeout):
     if code == EXIT_FAILURE:
         return "the kernel reported a failure"
     return f"QEMU exited with {code}"
-
 
 def run_ktests(args, report, logs):
     image, append = (args.cdrom, None) if args.cdrom else (args.kernel, "test")
@@ -154,49 +131,28 @@ def run_ktests(args, report, logs):
         report.fail(test, describe_exit(code, args.timeout), log, lines)
     return alone
 
-
-def run_panic_test(args, report, logs, test):
-    log = os.path.join(logs, f"{test}.log")
-    code, lines = boot(args.kernel, f"test={test}", args.timeout, log)
-    if code == EXIT_SUCCESS and f"{test} ... ok (panicked as expected)" in lines:
-        report.ok(test, " (panicked as expected)")
-    else:
-        report.fail(test, describe_exit(code, args.timeout), log, lines)
-
-
-def run_one_ktest(args, report, logs, test, icount):
-    """Boot with test=NAME: one KTEST (that returns) alone."""
+def run_alone(args, report, logs, test, icount=False, panics=False):
+    """Boot with test=NAME: one KTEST alone (one that panics, or under -icount)."""
     log = os.path.join(logs, f"{test}.log")
     code, lines = boot(args.kernel, f"test={test}", args.timeout, log, icount=icount)
-    if code == EXIT_SUCCESS and f"{test} ... ok" in lines:
-        report.ok(test, " (under -icount)" if icount else "")
+    said = " (panicked as expected)" if panics else " (under -icount)" if icount else ""
+    if code == EXIT_SUCCESS and f"{test} ... ok{said if panics else ''}" in lines:
+        report.ok(test, said)
     else:
         report.fail(test, describe_exit(code, args.timeout), log, lines)
 
-
-def load_golden(path):
-    with open(path) as f:
-        return [line.rstrip("\n") for line in f]
-
-
-def line_matches(expected, actual):
-    if expected.startswith("re: "):
-        return re.fullmatch(expected[4:], actual) is not None
-    return expected == actual
-
-
 SCREEN_COLUMNS = 80
-
 
 def too_wide(lines, columns=SCREEN_COLUMNS):
     """(line number, width, line) of each line wider than the screen."""
     return [(i + 1, len(line.expandtabs(8)), line) for i, line in enumerate(lines)
             if len(line.expandtabs(8)) > columns]
 
-
 def run_golden(args, report, logs):
     expected, sends = [], {}  # sends: {number of lines seen first: bytes}
-    for line in load_golden(args.golden):
+    with open(args.golden) as f:
+        golden = [line.rstrip("\n") for line in f]
+    for line in golden:
         if line.startswith("send: "):
             text = line[6:].replace("\\r", "\r").replace("\\n", "\n")
             sends[len(expected)] = sends.get(len(expected), b"") + text.encode()
@@ -213,7 +169,8 @@ def run_golden(args, report, logs):
         for i, line in enumerate(lines):
             if i >= len(expected):
                 return True
-            if not line_matches(expected[i], line):
+            if not (re.fullmatch(expected[i][4:], line) if expected[i].startswith("re: ")
+                    else expected[i] == line):
                 mismatch.append((i, line))
                 return True
         return len(lines) >= len(expected)
@@ -241,7 +198,6 @@ def run_golden(args, report, logs):
                     + (f"; {len(wide) - 1} more" if len(wide) > 1 else ""), log)
     else:
         report.ok(f"{SCREEN_COLUMNS} columns", " (every line of the boot fits the screen)")
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -272,16 +228,16 @@ def main():
     os.makedirs(logs, exist_ok=True)
     report = Report(args.name)
     for test in args.ktest:
-        run_one_ktest(args, report, logs, test, args.icount)
+        run_alone(args, report, logs, test, args.icount)
     if args.cdrom:
         run_ktests(args, report, logs)
     elif not args.no_ktests and not args.ktest:
         alone = run_ktests(args, report, logs)
         for test in alone["panic"]:
-            run_panic_test(args, report, logs, test)
+            run_alone(args, report, logs, test, panics=True)
         for test in alone["icount"]:
             if icount_possible():
-                run_one_ktest(args, report, logs, test, icount=True)
+                run_alone(args, report, logs, test, icount=True)
             else:  # its verdict hangs on timing: the -icount pass runs it
                 print(f"{args.name}: {test} ... skipped: it needs -icount, which a host thread "
                       "per CPU rules out")
@@ -289,7 +245,6 @@ def main():
         run_golden(args, report, logs)
     print(f"{report.passed} passed, {report.failed} failed")
     return 1 if report.failed or not report.passed else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

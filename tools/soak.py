@@ -1,27 +1,10 @@
 #!/usr/bin/env python3
-"""Run every program's QEMU tests many times and report each flake.
-
-A QEMU test that fails once in fifty runs is a bug (a race in the kernel, a
-timeout too tight, a lost wakeup): this finds it, and keeps its serial logs.
-
-Programs are kernel-base and every chapters/NN-name with a Makefile, found
-when the soak starts. The tree is copied first (without build/ and other
-generated folders) to build/soak/tree, so that edits made while the soak runs
-neither break it nor mix two versions of the code into one result; --in-place
-soaks the working tree instead.
-
-Each run is `make -C PROGRAM test-qemu`, as make test runs it. A failing run's
-output and its serial logs (tools/qemu-test.py writes them to
-build/NAME/qemu-test/) are copied to build/soak/failures/NAME/run-K/ before
-the next run overwrites them. Ends with runs and failures per program; exits
-1 on any failure. A failure is never retried.
-
---load N starts N busy processes (each a loop that never sleeps) for the
-whole soak, so QEMU competes for the cores as on a loaded CI machine: a test
-whose verdict depends on the host's speed shows up here.
+"""Every program's QEMU tests many times (`make soak N=50 LOAD=2`), in a copy of
+the tree (build/soak/tree; --in-place: the working tree), beside --load busy
+processes; each failing run's output and serial logs are kept in
+build/soak/failures/NAME/run-K/. A failure is never retried; exits 1 on any.
 """
 import argparse
-import glob
 import os
 import re
 import shutil
@@ -30,36 +13,14 @@ import sys
 import time
 from contextlib import contextmanager
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-GENERATED = shutil.ignore_patterns("build", "workspace", ".git", "__pycache__")
-# The outer make's settings would point the copy's builds back at this tree
-# (ROOT, BUILD) or at its jobserver.
-CLEAN_ENV = {k: v for k, v in os.environ.items()
-             if k not in ("ROOT", "BUILD", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
-
-
-def programs(tree):
-    chapters = sorted(os.path.dirname(os.path.relpath(m, tree))
-                      for m in glob.glob(os.path.join(tree, "chapters", "[0-9][0-9]-*", "Makefile")))
-    return ["kernel-base"] + chapters
-
+from common import GENERATED, ROOT, programs, sh
 
 def make(tree, program, target, timeout):
-    """Run one make target; return (exit code, output). A make that outlives
-    its timeout counts as a failure with code None."""
-    try:
-        result = subprocess.run(["make", "--no-print-directory", "-C", program, target],
-                                cwd=tree, env=CLEAN_ENV, capture_output=True, text=True,
-                                timeout=timeout)
-        return result.returncode, result.stdout + result.stderr
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
-        return None, out + f"\nsoak: make {target} still running after {timeout}s: killed\n"
-
+    """(exit code, output) of one make target; code None when it timed out."""
+    return sh(["make", "--no-print-directory", "-C", program, target], tree, timeout)
 
 def logs_dir(tree, program):
     return os.path.join(tree, "build", os.path.basename(program), "qemu-test")
-
 
 def keep_failure(tree, program, run, output, out_dir):
     """Copy a failing run's output and serial logs aside; return the folder."""
@@ -73,7 +34,6 @@ def keep_failure(tree, program, run, output, out_dir):
         for log in os.listdir(logs):
             shutil.copy2(os.path.join(logs, log), dest)
     return dest
-
 
 def report_failure(program, run, code, output, dest):
     """Print the failing tests and the serial log each of them names."""
@@ -96,7 +56,6 @@ def report_failure(program, run, code, output, dest):
             print(f"      | {line}")
     print(f"    all of it: {os.path.relpath(dest, ROOT)}/")
 
-
 @contextmanager
 def busy_processes(n):
     """n processes that spin until the soak ends, competing for the cores."""
@@ -107,7 +66,6 @@ def busy_processes(n):
         for p in procs:
             p.kill()
             p.wait()
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -120,7 +78,6 @@ def main():
     args = parser.parse_args()
     with busy_processes(args.load):
         return soak(args)
-
 
 def soak(args):
     started = time.monotonic()
@@ -178,7 +135,6 @@ def soak(args):
         print(f"failing runs' output and serial logs: "
               f"{os.path.relpath(os.path.join(args.out, 'failures'), ROOT)}/")
     return 1 if broken or any(failures.values()) else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,7 +13,7 @@
 --       the first value over the second, to two decimals (a C/Rust ratio)
 --
 -- Every value is put on the page inside <span class="bench"> (a table inside
--- <div class="bench">), so that tools/book/check-pages.py can tell a
+-- <div class="bench">), so that tools/book/check.py can tell a
 -- measured figure from a typed one.
 --
 -- Paths are relative to the repository root (BOOK_ROOT). A missing file or key

@@ -19,9 +19,9 @@
 #include "atomic_waker.h"
 #include "cpu_threads.h"
 
-#define EVENTS       200000u // in all, half from each waking thread
-#define LOST_AFTER_S 5       // asleep this long with an event pending: lost
-#define TIME_LIMIT_S 50      // a watchdog for a hang, not a speed test: CI machines may be busy
+#define EVENTS       cpu_threads_count(200000u, 40000u) // in all, half from each waking thread
+#define LOST_AFTER_S 5  // asleep this long with an event pending: lost
+#define TIME_LIMIT_S 50 // a watchdog for a hang, not a speed test: CI machines may be busy
 
 static struct atomic_waker aw;
 static _Atomic uint32_t produced; // events made visible, by both wakers

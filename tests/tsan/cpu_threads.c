@@ -234,3 +234,8 @@ void cpu_threads_time_limit(const char *program, unsigned seconds)
     signal(SIGALRM, stuck);
     alarm(seconds);
 }
+
+unsigned cpu_threads_count(unsigned full, unsigned short_run)
+{
+    return getenv("STRESS_SHORT") ? short_run : full;
+}

@@ -15,6 +15,10 @@ void cpu_threads_interrupt(void (*handler)(void *arg), void *arg);
 // and exits with status 2.
 void cpu_threads_time_limit(const char *program, unsigned seconds);
 
+// How much work a program does: `full`, or `short_run` when STRESS_SHORT is
+// set in the environment (the grader's few seconds per exercise).
+unsigned cpu_threads_count(unsigned full, unsigned short_run);
+
 // Two CPUs (chapter 06). Each thread that stands for a CPU says which one it
 // is; cpu_index() answers it (0 for every other thread). Each CPU has its own
 // interrupt flag (its own lock), so `cli` on one keeps the other out of

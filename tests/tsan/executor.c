@@ -8,6 +8,9 @@
 // - stale wakes polled nothing.
 // The ready queue relies on interrupts being off around push and pop; here
 // that is cpu_threads.c's lock, which the interrupt threads' wakes hold.
+// Where the executor has executor_sleep_if_idle (chapter 05 on), the executor
+// thread sleeps through it between rounds, so a halt that sleeps through a
+// wake is a lost wakeup (cpu_threads_halt_watch), and TSan sees its accesses.
 //
 // tsan-sources: {chapter}/src/executor.c {chapter}/src/ready_queue.c {chapter}/src/task.c
 // tsan-sources: {chapter}/src/future.c kernel-base/lib/mem.c kernel-base/host/mem.c
@@ -23,8 +26,12 @@
 #include "executor.h"
 
 #define TASKS            (EXECUTOR_MAX_TASKS - 1) // the table full, but for the finished task's slot
-#define WAKES_PER_THREAD 200000u
-#define TIME_LIMIT_S     50 // a watchdog for a hang, not a speed test: CI machines may be busy
+#define WAKES_PER_THREAD cpu_threads_count(200000u, 50000u)
+#define TIME_LIMIT_S     50   // a watchdog for a hang, not a speed test: CI machines may be busy
+#define LOST_AFTER_MS    2000 // halted this long with a task ready: lost
+
+// Only chapters from 05 on have it: declared again, weak, for the others.
+void executor_sleep_if_idle(struct executor *ex) __attribute__((weak));
 
 static struct executor ex;
 static struct task_id ids[TASKS], stale_id;
@@ -33,6 +40,7 @@ static uint32_t seen[TASKS];           // issued[] as the task's latest poll rea
 static uint32_t polls[TASKS];          // both: the executor thread's only
 static _Atomic uint32_t stale_issued;
 static _Atomic int wakers_running = 2;
+static _Atomic bool executor_done;
 static unsigned stale_polls;
 
 struct counting_task {
@@ -85,7 +93,17 @@ static void *waking(void *arg)
             sched_yield();
     }
     atomic_fetch_sub(&wakers_running, 1);
+    while (!atomic_load(&executor_done)) { // end the executor's last halt
+        cpu_threads_interrupt(wake_handler, &stale_id);
+        sched_yield();
+    }
     return NULL;
+}
+
+static bool ready(unsigned cpu)
+{
+    (void)cpu;
+    return !ready_queue_is_empty(&ex.ready);
 }
 
 static void spawn(int index, struct task_id *id)
@@ -101,6 +119,7 @@ static void spawn(int index, struct task_id *id)
 int main(void)
 {
     cpu_threads_time_limit("executor", TIME_LIMIT_S);
+    cpu_threads_halt_watch(LOST_AFTER_MS, ready);
     executor_init(&ex);
     spawn(-1, &stale_id);
     executor_run_ready_tasks(&ex); // it finishes: its id is stale from now on
@@ -110,8 +129,12 @@ int main(void)
     pthread_t t[2];
     for (uintptr_t i = 0; i < 2; i++)
         pthread_create(&t[i], NULL, waking, (void *)(i + 1));
-    while (atomic_load(&wakers_running))
+    while (atomic_load(&wakers_running)) {
         executor_run_ready_tasks(&ex);
+        if (executor_sleep_if_idle && atomic_load(&wakers_running))
+            executor_sleep_if_idle(&ex);
+    }
+    atomic_store(&executor_done, true);
     for (int i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
     // Drain: a task that wakes itself stays ready, so stop when every task's
@@ -145,7 +168,8 @@ int main(void)
     }
     uint32_t stale = atomic_load(&stale_issued);
     if (ready_queue_overflows(&ex.ready) || stale_polls != 1) {
-        fprintf(stderr, "executor: %u overflows; the finished task polled %u times (%u stale wakes)\n",
+        fprintf(stderr,
+                "executor: %u overflows; the finished task polled %u times (%u stale wakes)\n",
                 ready_queue_overflows(&ex.ready), stale_polls, stale);
         return 1;
     }

@@ -15,7 +15,7 @@
 #include "byte_ring.h"
 #include "cpu_threads.h"
 
-#define BYTES 10000000u
+#define BYTES cpu_threads_count(10000000u, 500000u)
 #define CAPACITY                                                                                   \
     1024 // small enough to be full and empty often, large enough to make progress under load
 #define TIME_LIMIT_S 50 // a watchdog for a hang, not a speed test: CI machines may be busy
@@ -36,6 +36,17 @@ static void *producer(void *arg)
     uint64_t *sum = arg;
     uint64_t h = 0xcbf29ce484222325ull;
     for (uint32_t i = 0; i < BYTES; i++) {
+        // In every other block of 2^16 bytes, wait for an empty ring before
+        // every 64th byte, so that the consumer, spinning on it, reads the
+        // next slot the moment it is published: a byte written after its
+        // tail (or a tail stored without release) then races with that
+        // read. In the other blocks the ring is full, and the producer writes
+        // a slot the moment pop gives it back. Relaxed loads: this wait
+        // orders nothing.
+        if (i % 64 == 0 && (i >> 16) % 2 == 0)
+            while (atomic_load_explicit(&ring.head, memory_order_relaxed) !=
+                   atomic_load_explicit(&ring.tail, memory_order_relaxed))
+                sched_yield();
         for (unsigned spins = 0; !byte_ring_push(&ring, nth(i)); spins++) {
             full_waits++;
             if (spins > 64)

@@ -1,22 +1,11 @@
 #!/bin/sh
-# browser-check.sh [BOOK_DIR]: open the rendered book in headless Chromium.
-#
-# For every page: it loads from file:// with no console message, no script
-# error and no resource that failed to load (the page records those on <html>,
-# see theme/page.html), and its script ran to the end (data-book-js="ok").
-# At 800, 1200 and 1600 px, nothing in its text is cut off: no figure (img,
-# svg, object) or code block is cut by a box that hides what overflows, or
-# reaches past the text column with no scroll bar to show the rest; and from
-# 1200 px on, every figure fits the column. Then the search page must find a
-# word that the book contains and must not find one that it does not.
-#
-# browser-check.sh --grades FILE: grade-all's class report (grades.html)
-# instead: it loads with no console message and no script error, its script
-# ran to the end (data-grades-js="ok") and its charts are drawn.
-#
-# Run by CI (.ci/run) after `make book`; it installs nothing (Debian package:
-# chromium). Environment: CHROMIUM (the browser command), SEARCH_WORD (default
-# "multiboot"). Ends with "N passed, N failed"; exits 1 if anything failed.
+# browser-check.sh [BOOK_DIR]: the rendered book in headless Chromium: every
+# page loads from file:// with no console message, script error or failed
+# resource, and its script ran (data-book-js="ok"); at 800, 1200 and 1600 px
+# no figure or code block is cut off (from 1200 px figures fit the column);
+# search finds a word the book has (SEARCH_WORD) and not one it lacks.
+# browser-check.sh --grades FILE: grade-all's grades.html loads without
+# errors and draws its charts. CI runs it; CHROMIUM= names the browser.
 set -u
 
 root=$(cd "$(dirname "$0")/../.." && pwd)

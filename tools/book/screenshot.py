@@ -1,33 +1,23 @@
 #!/usr/bin/env python3
-"""Boot a kernel in QEMU without a display, type keys, and save its screen as PNG.
+"""Boot a kernel in QEMU without a display, type keys, save its screen as PNG.
 
 usage: screenshot.py KERNEL OUT.png [KEYS...]
 
-KEYS are QEMU key names as the monitor's `sendkey` takes them (a, shift-a,
-ret, spc, backspace, ...); an argument text:WORD types WORD character by
-character. The steps:
-  1. start QEMU (TCG, -display none) with a QMP socket and the serial port in a file;
-  2. wait until the kernel has printed something (serial output, or a screen
-     that is no longer blank), then until the screen stops changing;
-  3. type the keys, then wait again until the screen stops changing;
-  4. `screendump` the VGA screen (PPM), quit QEMU, convert to PNG.
-
-Environment: QEMU (default qemu-system-x86_64), SCREENSHOT_TIMEOUT (seconds,
-default 60), SCREENSHOT_WAIT (text that must appear on the serial port
-before the keys are typed), QEMU_EXTRA (more QEMU flags).
-Python's standard library only; writing the PNG needs nothing but zlib.
+KEYS are QEMU sendkey names (a, shift-a, ret, spc, ...); text:WORD types
+WORD. It waits for the kernel's first output and for a still screen, types,
+waits for a still screen again and takes the VGA screen (screendump).
+Environment: QEMU, SCREENSHOT_TIMEOUT (s, 60), SCREENSHOT_WAIT (serial text
+to wait for before typing), QEMU_EXTRA.
 """
 import json
 import os
 import shlex
 import shutil
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
-import zlib
 
 TIMEOUT = float(os.environ.get("SCREENSHOT_TIMEOUT", "60"))
 SETTLE = 0.4          # the screen must stay the same this long to count as still
@@ -44,10 +34,8 @@ KEYS = {" ": "spc", "\n": "ret", "\t": "tab", "-": "minus", "=": "equal", ".": "
         "<": "shift-comma", ">": "shift-dot", "?": "shift-slash", "{": "shift-bracket_left",
         "}": "shift-bracket_right", "|": "shift-backslash", "~": "shift-grave_accent"}
 
-
 class Failure(Exception):
     pass
-
 
 def key_names(args):
     names = []
@@ -63,7 +51,6 @@ def key_names(args):
         else:
             names.append(arg)
     return names
-
 
 class Qmp:
     """A minimal QMP client: one command at a time, events are skipped."""
@@ -115,74 +102,6 @@ class Qmp:
         if out.strip():
             raise Failure("monitor command %r: %s" % (line, out.strip()))
 
-
-def read_ppm(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    fields, pos = [], 0
-    while len(fields) < 4:                            # magic, width, height, maxval
-        while data[pos:pos + 1].isspace():
-            pos += 1
-        if data[pos:pos + 1] == b"#":
-            pos = data.index(b"\n", pos) + 1
-            continue
-        end = pos
-        while not data[end:end + 1].isspace():
-            end += 1
-        fields.append(data[pos:end])
-        pos = end
-    if fields[0] != b"P6" or int(fields[3]) != 255:
-        raise Failure("unexpected screendump format %r" % fields[0])
-    width, height = int(fields[1]), int(fields[2])
-    pixels = data[pos + 1:pos + 1 + 3 * width * height]
-    if len(pixels) != 3 * width * height:
-        raise Failure("short screendump")
-    return width, height, pixels
-
-
-def write_png(path, width, height, rgb):
-    def chunk(kind, body):
-        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
-    stride = 3 * width
-    raw = b"".join(b"\x00" + rgb[y * stride:(y + 1) * stride] for y in range(height))
-    png = (b"\x89PNG\r\n\x1a\n"
-           + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(raw, 9))
-           + chunk(b"IEND", b""))
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(png)
-    os.replace(tmp, path)
-
-
-def same_but_cursor(a, b):
-    """Equal screens, or screens that differ only inside one character cell
-    (the blinking text-mode cursor)."""
-    if a is None or b is None or a[:2] != b[:2]:
-        return False
-    width, height, pa = a
-    pb = b[2]
-    if pa == pb:
-        return True
-    stride = 3 * width
-    rows = [y for y in range(height) if pa[y * stride:(y + 1) * stride] != pb[y * stride:(y + 1) * stride]]
-    if rows[-1] - rows[0] >= 16:
-        return False
-    left, right = stride, 0
-    for y in rows:
-        ra, rb = pa[y * stride:(y + 1) * stride], pb[y * stride:(y + 1) * stride]
-        x = 0
-        while ra[x] == rb[x]:
-            x += 1
-        left = min(left, x)
-        x = stride - 1
-        while ra[x] == rb[x]:
-            x -= 1
-        right = max(right, x)
-    return right - left < 3 * 9
-
-
 class Machine:
     def __init__(self, kernel, workdir):
         self.workdir = workdir
@@ -215,10 +134,13 @@ class Machine:
             raise Failure("timed out after %g s while %s" % (TIMEOUT, doing))
 
     def screen(self):
+        """The VGA text buffer (characters and colours): the screen, but for
+        the blinking cursor, which is not in it."""
         self.shots += 1
-        path = os.path.join(self.workdir, "screen%d.ppm" % (self.shots % 2))
-        self.qmp.command("screendump", filename=path)
-        return read_ppm(path)
+        path = os.path.join(self.workdir, "screen%d" % (self.shots % 2))
+        self.qmp.command("pmemsave", val=0xB8000, size=80 * 25 * 2, filename=path)
+        with open(path, "rb") as f:
+            return f.read()
 
     def serial_text(self):
         try:
@@ -237,10 +159,8 @@ class Machine:
                     return
             elif out:
                 return
-            else:
-                _, _, px = self.screen()
-                if px.count(px[:3]) * 3 != len(px):     # not all one colour
-                    return
+            elif self.screen().strip(b"\x00\x07 ") != b"":  # something on the screen
+                return
             time.sleep(0.1)
 
     def wait_until_still(self, doing):
@@ -248,7 +168,7 @@ class Machine:
         while True:
             self.check_alive(doing)
             shot = self.screen()
-            if not same_but_cursor(shot, last):
+            if shot != last:
                 last, since = shot, time.monotonic()
             elif time.monotonic() - since >= SETTLE:
                 return shot
@@ -272,7 +192,6 @@ class Machine:
             self.proc.kill()
             self.proc.wait()
 
-
 def main(argv):
     if len(argv) < 3 or argv[1] in ("-h", "--help"):
         print(__doc__.strip(), file=sys.stderr)
@@ -292,9 +211,10 @@ def main(argv):
             machine.check_alive("typing")
             machine.qmp.hmp("sendkey " + name)
             time.sleep(KEY_GAP)
-        width, height, pixels = machine.wait_until_still("waiting for the screen to settle")
+        machine.wait_until_still("waiting for the screen to settle")
+        machine.qmp.command("screendump", filename=os.path.abspath(out) + ".tmp", format="png")
         machine.quit()
-        write_png(out, width, height, pixels)
+        os.replace(out + ".tmp", out)
         return 0
     except (Failure, OSError, ValueError) as e:
         print("screenshot: %s: %s" % (kernel, e), file=sys.stderr)
@@ -316,7 +236,6 @@ def main(argv):
             machine.kill()
             machine.log.close()
         shutil.rmtree(workdir, ignore_errors=True)
-
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))

@@ -1,8 +1,5 @@
-# `make grade`, `make watch` and `make hint EX=N.M` inside one chapter folder
-# (a reference chapter or a learner's starter copy). A chapter's Makefile
-# includes this file after kernel-base's build.mk:
-#
-#   include $(ROOT)/tools/grade/chapter.mk
+# make grade, watch and hint EX=N.M inside a chapter folder or a starter copy:
+# its Makefile includes this file after kernel-base's build.mk.
 ifndef GRADE_CHAPTER_MK
 GRADE_CHAPTER_MK := $(lastword $(MAKEFILE_LIST))
 include $(patsubst %/,%,$(dir $(GRADE_CHAPTER_MK)))/options.mk

@@ -9,10 +9,8 @@ from manifest import MANIFEST_NAME
 
 STARTER_INFO = ".starter.json"  # written by `make start` into every starter
 
-
 class UsageError(Exception):
     """A wrong CH=, DIR= or similar: printed without a traceback."""
-
 
 def chapter_list(root, chapters):
     """The chapter folders, from CHAPTERS (words) or else chapters/*."""
@@ -23,9 +21,7 @@ def chapter_list(root, chapters):
         folders = sorted(p for p in (root / "chapters").glob("[0-9]*") if p.is_dir())
     return [f for f in folders if (f / "Makefile").is_file()]
 
-
 BASE_NAMES = ("base", "kernel-base")
-
 
 def find_chapter(root, chapters, ch):
     """CH=01, CH=1, CH=01-futures or CH=chapters/01-futures -> its folder.
@@ -44,7 +40,6 @@ def find_chapter(root, chapters, ch):
                          f"{accepted_names(graded)}")
     raise UsageError(f"no chapter '{ch}'; CH= takes {accepted_names(folders, base=True)}")
 
-
 def accepted_names(folders, base=False):
     """'base, 1/01/01-futures, 2/02-executor': what CH= accepts."""
     names = ["base"] if base else []
@@ -54,17 +49,14 @@ def accepted_names(folders, base=False):
         names.append("/".join(dict.fromkeys([short, number, folder.name])))
     return ", ".join(names) or "none yet"
 
-
 def ch_relative(folder, root):
     try:
         return str(Path(folder).resolve().relative_to(Path(root).resolve()))
     except ValueError:
         return None
 
-
 def has_exercises(folder):
     return (Path(folder) / MANIFEST_NAME).is_file()
-
 
 def program_name(folder):
     """NAME := ... from the folder's Makefile, else the folder's name."""
@@ -75,10 +67,8 @@ def program_name(folder):
     m = re.search(r"^\s*NAME\s*[:?]?=\s*(\S+)", text, re.M)
     return m.group(1) if m else Path(folder).name
 
-
 def workspace_for(root, chapter):
     return Path(root) / "workspace" / Path(chapter).name
-
 
 def starter_info(folder):
     """What `make start` recorded in a starter, or {}."""
@@ -86,7 +76,6 @@ def starter_info(folder):
         return json.loads((Path(folder) / STARTER_INFO).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-
 
 def reference_for(root, chapters, folder):
     """The reference chapter folder a graded folder is a copy of, or None."""
@@ -105,7 +94,6 @@ def reference_for(root, chapters, folder):
             return chapter
     return None
 
-
 def build_dir_for(root, name, folder, label=None):
     """A build folder of its own for every graded folder: objects built from
     one folder must never be taken as up to date for another."""
@@ -114,7 +102,6 @@ def build_dir_for(root, name, folder, label=None):
         digest = hashlib.sha1(str(folder).encode()).hexdigest()[:8]
         label = f"{re.sub(r'[^A-Za-z0-9_.-]', '_', folder.name)}-{digest}"
     return Path(root) / "build" / "grade" / name / label
-
 
 def display_path(path, root):
     """A path as a person would type it from the repo's top."""

@@ -1,22 +1,6 @@
-# Exercises and grading, for the top-level Makefile (which sets ROOT, the
-# repository's top, and CHAPTERS, the chapter folders) to include:
-#
-#   make start CH=NN [DIR=path] [FORCE=1]   the learner's starter copy of chapter NN
-#                                           (default DIR: workspace/NN-name)
-#   make grade [CH=NN] [DIR=path]           grade a workspace (or the reference);
-#                                           without CH: every chapter, one summary
-#   make hint CH=NN EX=N.M [HINT=n]         the next hint of an exercise
-#   make grade-all CH=NN SUBMISSIONS=dir    grade every submission folder in dir, JOBS=n
-#                                           at once (all cores) [OUT=dir] [FORCE=1]
-#                                           [SHARD=i/N SEED=n]: the i-th of N slices
-#                                           [ONLY=name]: only that one (a glob)
-#   make grade-merge IN="dir ..." [OUT=dir] join the slices' grades into one report
-#   make bench-grading [N=200] [CH=03]      grade a made-up class of N, and time it
-#   make watch CH=NN [DIR=path]             re-grade whenever a file changes
-#   make test-grading                       the grading invariants and the
-#                                           grader's own tests (part of make test)
-#
-# The options (SEED=, GRADE_TIMEOUT=, HINT=, HINTS=0, ...) are in options.mk.
+# Exercises and grading, for the top-level Makefile (which sets ROOT and
+# CHAPTERS) to include; `make help` lists the targets, tools/grade/README.md
+# says what each does, options.mk the options.
 include $(ROOT)/tools/grade/options.mk
 GRADE_WHERE = --root $(ROOT) --chapters "$(CHAPTERS)" $(if $(CH),--ch $(CH)) \
     $(if $(DIR),--dir $(DIR))

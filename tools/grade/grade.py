@@ -1,18 +1,7 @@
 #!/usr/bin/env python3
-"""The workbook's exercise tools: starter copies, grading, batch grading,
-watch mode and the grading invariants. The make targets call this file
-(tools/grade/grade.mk at the top, tools/grade/chapter.mk in a chapter):
-
-  grade.py start      --ch 01 [--dir D] [--force]
-  grade.py grade      [--ch 01] [--dir D] [--seed N] [--strict]
-  grade.py grade-all  --ch 01 --submissions S [--out O] [--shard i/N] [--jobs N] [--only NAME]
-  grade.py grade-merge --in "A B ..." [--out O]   (the slices' grades.json)
-  grade.py bench      [--ch 03] [--n 200]        (a made-up class, graded and timed)
-  grade.py watch      [--ch 01] [--dir D] [--once]
-  grade.py hint       [--ch 01] [--dir D] --ex 1.2 [--hint N]
-  grade.py invariants [--ch 01]
-  grade.py check      [--ch 01]          (manifest and regions only, no build)
-"""
+"""The exercise tools the make targets call (grade.mk at the top, chapter.mk
+in a chapter): start, grade, grade-all, grade-merge, bench, watch, hint,
+invariants, check (manifest and regions only). `grade.py -h` lists options."""
 
 import argparse
 import fnmatch
@@ -39,7 +28,6 @@ from manifest import ManifestError  # noqa: E402
 HERE = Path(__file__).resolve().parent
 HINTS_SEEN = ".hints.json"  # in a learner's folder: how many hints were shown
 DEFAULT_ROOT = HERE.parent.parent
-
 
 # ---- which folder, which chapter --------------------------------------------
 
@@ -78,7 +66,6 @@ def resolve_target(args, say=True):
         label = None
     return folder, chapter, name, label
 
-
 def hint_command(args, folder, label):
     """How to ask for the next hint of an exercise, from where one stands."""
     if os.environ.get("MAKELEVEL") and not args.ch and not args.chapters:
@@ -86,7 +73,6 @@ def hint_command(args, folder, label):
     if label == "workspace" or label == "reference":
         return f"make hint CH={args.ch or ch_mod.program_name(folder)} EX={{id}}"
     return f"make hint DIR={folder} EX={{id}}"
-
 
 def grade_one(args, folder, chapter, name, label, quiet=False, report_path=None):
     """Grade a folder, print it, write its JSON report; returns the report."""
@@ -124,7 +110,6 @@ def grade_one(args, folder, chapter, name, label, quiet=False, report_path=None)
         print(f"Report: {path}")
     return rep
 
-
 # ---- commands ----------------------------------------------------------------
 
 def cmd_start(args):
@@ -146,7 +131,6 @@ def cmd_start(args):
     print(f"  grade it:  make grade {again}   (or: cd {shown} && make grade)")
     return 0
 
-
 def cmd_grade(args):
     if args.ch or args.dir:
         folder, chapter, name, label = resolve_target(args)
@@ -160,7 +144,6 @@ def cmd_grade(args):
         print("Not full marks yet, so the exit status is 1: make reports that as an error "
               "below. Nothing else went wrong.")
     return status
-
 
 def grade_every_chapter(args):
     """No CH: every chapter with exercises, its workspace if there is one."""
@@ -183,7 +166,6 @@ def grade_every_chapter(args):
     for line in report_mod.summary_table(rows):
         print(line)
     return 0 if everything_full else 1
-
 
 def cmd_hint(args):
     """The next hint of one exercise (or hints 1 to HINT=n). How many a
@@ -216,7 +198,6 @@ def cmd_hint(args):
     state_path.write_text(json.dumps(seen) + "\n", encoding="utf-8")
     return 0
 
-
 def cmd_grade_all(args):
     root = Path(args.root)
     if not args.ch or not args.submissions:
@@ -234,9 +215,6 @@ def cmd_grade_all(args):
                                 (f" named ONLY={args.only}" if args.only else ""))
     part = None
     if args.shard:
-        if not args.seed_given:
-            raise ch_mod.UsageError("SHARD= needs SEED=n: every slice must test with the same "
-                                    "inputs for grade-merge to join them")
         try:
             submissions, part = sub_mod.shard(submissions, args.shard)
         except sub_mod.NotASubmission as e:
@@ -252,7 +230,6 @@ def cmd_grade_all(args):
         cls = sub_mod.grade_class(root, chapter, exercises, submissions, work, seed=args.seed,
                                   timeout=args.timeout, jobs=args.jobs, hide=[subs_dir, out])
     return write_grades(out, dict(cls, shard=part) if part else cls)
-
 
 def output_folder(args, root, name):
     """OUT=, which must not hold grades unless FORCE=1; else a new dated
@@ -270,7 +247,6 @@ def output_folder(args, root, name):
         n += 1
     return out
 
-
 def write_grades(out, cls):
     """Write the class's CSV, JSON and HTML; exit status 1 when some
     submission could not be graded at all."""
@@ -281,7 +257,6 @@ def write_grades(out, cls):
         print(f"{len(lost)} submission(s) could not be graded at all: {', '.join(lost)}",
               file=sys.stderr)
     return 1 if lost else 0
-
 
 def cmd_grade_merge(args):
     """The grades.json of every slice of a class (SHARD=i/N), joined into
@@ -308,7 +283,6 @@ def cmd_grade_merge(args):
     print(f"Joined {len(paths)} slices: {len(cls['submissions'])} submissions")
     return write_grades(out, cls)
 
-
 def cmd_bench(args):
     """make bench-grading: a made-up class of N submissions, graded."""
     root = Path(args.root)
@@ -331,7 +305,6 @@ def cmd_bench(args):
           f"{took / args.n:.2f} s each, {args.jobs} at once (JOBS=)")
     return status if status != 1 else 0  # the class has no folder that is not graded
 
-
 def cmd_check(args):
     """Manifest and regions of every chapter (or CH): no build."""
     root = Path(args.root)
@@ -348,24 +321,20 @@ def cmd_check(args):
             print(f"FAIL  {chapter.name}:\n" + "\n".join("      " + l for l in str(e).splitlines()))
     return 1 if failed else 0
 
-
 def cmd_watch(args):
     import watch
     folder, chapter, name, label = resolve_target(args)
     return watch.watch(args, folder, chapter, name, label, grade_one)
 
-
 def cmd_invariants(args):
     import invariants
     return invariants.main(args)
-
 
 # ---- the command line ---------------------------------------------------------
 
 COMMANDS = {"start": cmd_start, "grade": cmd_grade, "grade-all": cmd_grade_all,
             "grade-merge": cmd_grade_merge, "bench": cmd_bench, "watch": cmd_watch,
             "hint": cmd_hint, "invariants": cmd_invariants, "check": cmd_check}
-
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -376,7 +345,8 @@ def parse_args(argv):
     p.add_argument("--dir", default="", help="the folder to write or grade")
     p.add_argument("--force", action="store_true",
                    help="start: replace, keeping a backup; grade-all: replace OUT's grades")
-    p.add_argument("--seed", type=int, default=0, help="the tests' random seed (0: a new one)")
+    p.add_argument("--seed", type=int, default=grading.DEFAULT_SEED,
+                   help="the tests' random seed (a fixed default)")
     p.add_argument("--timeout", type=float, default=grading.DEFAULT_TIMEOUT,
                    help="seconds each test may run")
     p.add_argument("--jobs", type=int, default=0,
@@ -401,19 +371,15 @@ def parse_args(argv):
     p.add_argument("--keep", action="store_true", help="invariants: keep the stripped copies")
     args = p.parse_args(argv)
     args.root = str(Path(args.root).resolve())  # the builds run in other folders
+    args.dir = args.dir and str(Path(args.dir).absolute())
     # Every copy this grader builds (a starter, a submission) builds with
     # this clone's kernel-base and tools, wherever the copy sits.
     os.environ["WORKBOOK"] = args.root
     os.environ.pop("ROOT", None)
-    args.seed_given = bool(args.seed)
-    args.seed = args.seed or grading.new_seed()
     args.jobs = args.jobs or grading.default_jobs()
     args.hint_given = max(args.hint, 0)
     args.hint = 0 if args.no_hints else (args.hint_given or 1)
     return args
-
-
-
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
@@ -424,7 +390,6 @@ def main(argv=None):
         return 2
     except KeyboardInterrupt:
         return 130
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -5,8 +5,9 @@ import fcntl
 import hashlib
 import json
 import os
-import random
+import re
 import shutil
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -16,16 +17,17 @@ import manifest as manifest_mod
 import regions as regions_mod
 import runner
 
-DEFAULT_TIMEOUT = 5.0  # seconds per test
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import harness  # noqa: E402  (tools/harness.py: the ThreadSanitizer programs)
 
+DEFAULT_TIMEOUT = 5.0  # seconds per test
+# The tests' random inputs: fixed unless SEED= says otherwise, so that a
+# verdict never depends on a random pick.
+DEFAULT_SEED = 1
+STRESS_TIMEOUT = 120  # seconds for a ThreadSanitizer program's build, and for its run
 
 def default_jobs():
     return max(1, min(os.cpu_count() or 1, 8))
-
-
-def new_seed():
-    return random.SystemRandom().randrange(1, 2**31)
-
 
 def load_exercises(chapter, check_regions=True):
     """The manifest of a chapter, checked against its regions (a reference
@@ -38,34 +40,27 @@ def load_exercises(chapter, check_regions=True):
         raise manifest_mod.ManifestError("\n".join(problems))
     return exercises
 
-
 def exercise_entry(ex, status, earned=0, seconds=0.0, messages=None, tests=None):
     return {"id": ex.id, "title": ex.title, "points": ex.points, "earned": earned,
             "status": status, "time_s": round(seconds, 2), "messages": messages or [],
             "hint": ex.hint, "hints": ex.hints, "tests": tests or []}
 
-
 @dataclass
 class Batch:
-    """How grade-all grades a submission: in box (a runner.Sandbox), with
-    the objects of earlier ones shared through store (a folder), with the
-    reference's list of tests, one test at a time (run_exercises). The
-    exercises of untouched (ids) are not done: their files are the
-    starter's, whose stubs fail every one of their tests (the invariants
-    prove it), so those tests are not run."""
+    """How grade-all grades a submission: in box (a runner.Sandbox), objects
+    shared through store (a folder), the reference's tests. untouched: ids
+    of exercises whose files are the starter's (not run: the invariants
+    prove their stubs fail)."""
     box: object
     store: Path
     tests: list
     untouched: frozenset = frozenset()
 
-
 def grade(folder, exercises, build_dir, *, seed, timeout=DEFAULT_TIMEOUT, jobs=None,
           chapter="", seed_build=None, reference=None, batch=None):
-    """Grade folder (a chapter or a copy of one) against exercises.
-    reference: the chapter folder it is a copy of, if known; when one of the
-    folder's exercise files does not compile, its starter version (from the
-    reference) stands in so that the other exercises are still graded.
-    Returns the report as a dict; never raises for a broken folder."""
+    """The report (a dict) of folder graded against exercises; never raises
+    for a broken folder. reference: the chapter it copies, if known: the
+    starter's version of a file that does not compile stands in for it."""
     folder, build_dir = Path(folder), Path(build_dir)
     jobs = jobs or default_jobs()
     started = time.monotonic()
@@ -78,7 +73,6 @@ def grade(folder, exercises, build_dir, *, seed, timeout=DEFAULT_TIMEOUT, jobs=N
         return _grade(folder, exercises, build_dir, report, seed=seed, timeout=timeout,
                       jobs=jobs, seed_build=seed_build, started=started, reference=reference,
                       batch=batch)
-
 
 class locked:
     """An exclusive lock on a file, held for a with-block: two gradings of
@@ -96,7 +90,6 @@ class locked:
     def __exit__(self, *exc):
         fcntl.flock(self.file, fcntl.LOCK_UN)
         self.file.close()
-
 
 def _grade(folder, exercises, build_dir, report, *, seed, timeout, jobs, seed_build, started,
            reference, batch):
@@ -142,16 +135,16 @@ def _grade(folder, exercises, build_dir, report, *, seed, timeout, jobs, seed_bu
         try:
             entry = verdict(ex, ex.resolve(names), results, binary, folder,
                             ex.timeout or timeout, seed, box)
+            if entry["status"] == "ok" and ex.tsan:
+                entry = stressed(ex, entry, folder, build_dir, batch, reference)
         except Exception as e:  # a grader bug costs this exercise, not the run
             entry = exercise_entry(ex, "fail", messages=[f"grader error: {type(e).__name__}: {e}"])
         report["exercises"].append(entry)
     return finish(report, started)
 
-
 def _build(folder, build_dir, jobs, batch, report):
-    """Build folder into build_dir, trusting objects by content: the ones
-    of changed sources are removed first, and in a batch the store gives
-    back (and then keeps) the objects of sources it has seen."""
+    """Build folder into build_dir, trusting objects by content (and, in a
+    batch, sharing them through its store)."""
     sources = forget_changed_objects(folder, build_dir)
     if batch:
         share_objects(batch.store, build_dir, sources, fetch=True)
@@ -163,13 +156,10 @@ def _build(folder, build_dir, jobs, batch, report):
     report["build"]["compiled"] += compiled
     return ok, errors, files
 
-
 def run_exercises(exercises, names, binary, folder, timeout, seed, batch):
-    """{test: runner.TestResult} for the exercises' tests: one Criterion run
-    per distinct timeout (normally a single run), again without an exercise
-    whose test hung (it costs one time limit). In a batch the run stops at
-    any failure, and goes on without the failed exercise's tests: its points
-    are all or nothing."""
+    """{test: runner.TestResult}: a Criterion run per distinct timeout, run
+    again without an exercise whose test hung (or, in a batch, failed: its
+    points are all or nothing)."""
     results, by_timeout = {}, {}
     for ex in exercises:
         by_timeout.setdefault(ex.timeout or timeout, []).append(ex)
@@ -182,7 +172,6 @@ def run_exercises(exercises, names, binary, folder, timeout, seed, batch):
                 results[n].failed for n in ex.resolve(names)) and any(
                 results[n].status == "NOT RUN" for n in ex.resolve(names))]
     return results
-
 
 def verdict(ex, tests, results, binary, folder, timeout, seed, box=None):
     """One exercise's entry: ok when every one of its tests passed."""
@@ -198,7 +187,25 @@ def verdict(ex, tests, results, binary, folder, timeout, seed, box=None):
     if not failed:
         return exercise_entry(ex, "fail", 0, seconds, ["every test of this exercise was "
                                                        "skipped"], table)
-    first = failed[0]
+    status, messages = None, []
+    for result in failed:
+        d = diagnosis(result, binary, folder, timeout, seed, box)
+        said = [d.headline] + d.details
+        if status is None:
+            status, messages = d.status, said
+            if d.status == "not done" and d.other_exercise != ex.id:
+                status = "fail"
+                messages.append(f"exercise {ex.id}'s tests need exercise {d.other_exercise} "
+                                f"done first")
+        elif d.status != "not done":  # each stub reached says the same: once is enough
+            messages += said
+    if len(failed) > 1:
+        ran = sum(r.status != "NOT RUN" for r in own)
+        messages.append(f"{len(failed)} of its {ran} tests failed")
+    return exercise_entry(ex, status, 0, seconds, messages, table)
+
+def diagnosis(first, binary, folder, timeout, seed, box):
+    """Why one failed test failed (runner.Diagnosis)."""
     if first.error == "timeout":
         d = runner.Diagnosis("timed out", f"timed out after {timeout:g}s",
                              [first.messages[0] if first.status == "MISSING" and first.messages
@@ -209,22 +216,113 @@ def verdict(ex, tests, results, binary, folder, timeout, seed, box=None):
                              ["a loop that prints without end? (its tests stopped there)"])
     else:
         d = runner.diagnose(binary, first.name, folder, timeout, seed, folder, first, box)
-    status = d.status
-    messages = [d.headline] + d.details
-    if d.status == "not done" and d.other_exercise != ex.id:
-        status = "fail"
-        messages.append(f"exercise {ex.id}'s tests need exercise {d.other_exercise} done first")
-    if len(failed) > 1:
-        ran = sum(r.status != "NOT RUN" for r in own)
-        messages.append(f"{len(failed)} of its {ran} tests failed")
-    return exercise_entry(ex, status, 0, seconds, messages, table)
+    return d
 
+def stressed(ex, entry, folder, build_dir, batch, reference=None):
+    """entry (its tests passed) after its tsan: programs, each built with
+    folder's code and run a few seconds: a report, a lost wakeup or a hang
+    fails it with the program's first complaint."""
+    for name in ex.tsan:
+        started = time.monotonic()
+        out = Path(build_dir) / "tsan" / name
+        code = alone(ex, Path(folder), reference, out / "code")
+        ok, messages = stress(name, code, out, batch)
+        took = time.monotonic() - started
+        entry["tests"].append({"name": f"tsan/{name}", "status": "PASSED" if ok else "FAILED",
+                               "time_s": round(took, 3)})
+        entry["time_s"] = round(entry["time_s"] + took, 2)
+        if not ok:
+            return dict(entry, status="fail", earned=0, messages=messages)
+    return entry
+
+def alone(ex, folder, reference, dest):
+    """folder's src/, copied, with the reference's version of each function
+    that holds another exercise (3.2's ring runs the reference's push)."""
+    if reference is None or Path(reference).resolve() == folder.resolve():
+        return folder
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(folder / "src", dest / "src")
+    for r in regions_mod.scan(reference):
+        mine = dest / r.path
+        if r.id == ex.id or r.path.parts[0] != "src" or not mine.is_file():
+            continue
+        theirs = (Path(reference) / r.path).read_text(encoding="utf-8").splitlines()
+        name = next(m[1] for line in reversed(theirs[:r.begin])
+                    if (m := FUNCTION.match(line)))
+        lines = mine.read_text(encoding="utf-8", errors="replace").splitlines()
+        span, ref_span = function_span(lines, name), function_span(theirs, name)
+        if span and ref_span:
+            lines[span[0]:span[1]] = theirs[ref_span[0]:ref_span[1]]
+            mine.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return dest
+
+FUNCTION = re.compile(r"^(?:__attribute__\(\(.*?\)\)\s*)?[A-Za-z_][^;(=]*?\b(\w+)\s*\(")
+
+def function_span(lines, name):
+    """[first, last + 1) of the definition of function name: its first
+    line, at the left margin, to the closing brace at the left margin."""
+    start = next((i for i, line in enumerate(lines) if (m := FUNCTION.match(line))
+                  and m[1] == name and not line.rstrip().endswith(";")), None)
+    end = start is not None and next((j for j in range(start, len(lines))
+                                      if lines[j].startswith("}")), None)
+    return (start, end + 1) if end else None
+
+def stress(name, folder, out, batch=None):
+    """(ok, messages) of tests/tsan/NAME.c built with folder's sources."""
+    if not shutil.which("clang"):  # installed on first use, as make test-tsan does
+        runner.run([Path(harness.ROOT) / "tools" / "deps.sh", "tsan"], timeout=900)
+    if not shutil.which("clang"):
+        return False, ["clang is missing, so the ThreadSanitizer stress of this exercise "
+                       "cannot run", "tools/deps.sh tsan installs it"]
+    binary = out / name
+    cmd = harness.tsan_build_command(name, folder, binary)
+    if not cmd:
+        return False, [f"the ThreadSanitizer program {name} has a source missing"]
+    files = [Path(f) for f in cmd[cmd.index(str(binary)) + 1:]]
+    files += sorted((folder / "src").glob("*.h")) + sorted(files[0].parent.glob("*.h"))
+    digest = hashlib.sha1(b"".join(f.read_bytes() for f in files)).hexdigest()
+    cache = Path(batch.store if batch else out) / f"tsan-{name}-{digest}.json"
+    if cache.is_file():
+        return tuple(json.loads(cache.read_text(encoding="utf-8")))
+    out.mkdir(parents=True, exist_ok=True)
+    box = batch and batch.box
+    if box:
+        box.own(out)
+    done = runner.run(cmd, folder, runner.child_env(), STRESS_TIMEOUT, box and (box, out, True))
+    if done.returncode or done.timed_out:
+        result = False, [f"the ThreadSanitizer program {name} does not build with this code:"] \
+            + runner.first_errors(done.output, folder, 6)
+    else:
+        env = runner.child_env({"STRESS_SHORT": "1", "TSAN_OPTIONS": "halt_on_error=1 "
+                                "exitcode=66 second_deadlock_stack=1"})
+        done = runner.run([binary], folder, env, STRESS_TIMEOUT, box and (box, out, False))
+        result = True, []
+        if done.returncode or done.timed_out:
+            result = False, stress_complaint(name, done, folder)
+    cache.write_text(json.dumps(result) + "\n", encoding="utf-8")
+    return result
+
+def stress_complaint(name, done, folder):
+    """The first lines of a failed stress run: ThreadSanitizer's report
+    (what raced, and where in the learner's code), or the program's own."""
+    text = done.output.replace(str(folder.resolve()) + "/", "")
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    report = next((i for i, line in enumerate(lines) if "ThreadSanitizer:" in line), None)
+    if done.returncode == 66 and report is not None:
+        keep = [re.sub(r" \(\S+\+0x\w+\)| \(BuildId: \w+\)| at 0x\w+| \(pid=\d+\)", "",
+                       line.strip()) for line in lines[report:report + 12]
+                if not line.lstrip().startswith(("#", "Thread ")) or "/tests/tsan/" not in line]
+        return [f"ThreadSanitizer reports a race in {name} (tests/tsan/{name}.c, a few seconds "
+                f"of real threads)"] + keep[:keep.index(next((k for k in keep if k.startswith(
+                    "Location")), keep[-1])) + 1]
+    if done.timed_out:
+        return [f"the ThreadSanitizer program {name} was still running after "
+                f"{STRESS_TIMEOUT} s: a wait that nothing ends?"]
+    return [f"the ThreadSanitizer program {name} failed (exit {done.returncode})"] + lines[-3:]
 
 def with_starter_files(folder, reference, files, dest):
-    """A copy of folder at dest in which each of files (those that did not
-    compile) is its starter version: the reference's file with its exercises
-    stubbed out. None when one of them holds no exercise (a change the
-    starter's version would not undo)."""
+    """A copy of folder at dest with the starter's version of each of files
+    (that did not compile); None if one holds no exercise."""
     regions = regions_mod.scan(reference)
     by_file = {}
     for r in regions:
@@ -240,18 +338,14 @@ def with_starter_files(folder, reference, files, dest):
                                 errors="surrogateescape")
     return dest
 
-
 def finish(report, started):
     report["score"] = sum(e["earned"] for e in report["exercises"])
     report["time_s"] = round(time.monotonic() - started, 2)
     return report
 
-
 def seed_objects(source_build, build_dir):
-    """Start build_dir from the objects of another build of the same
-    chapter, so that make recompiles only what differs. Dependency files
-    name their own build folder: rewrite them, or make would not know which
-    headers an object depends on."""
+    """Start build_dir from another build's objects, so that make compiles
+    only what differs (the dependency files rewritten to name build_dir)."""
     source_build, build_dir = Path(source_build), Path(build_dir)
     if (source_build / STAMP).is_file() and not (build_dir / STAMP).exists():
         shutil.copy2(source_build / STAMP, build_dir / STAMP)
@@ -267,19 +361,11 @@ def seed_objects(source_build, build_dir):
             os.utime(dep, (dep.stat().st_atime, dep.with_suffix(".o").stat().st_mtime)
                      if dep.with_suffix(".o").exists() else None)
 
-
-# ---- objects are trusted by content, not by time stamps ---------------------
-# make rebuilds an object only when its source is newer. A folder restored
-# from a backup, moved with `cp -a`, or unpacked from an archive has sources
-# older than the objects of what it held before: make would link the old
-# objects and grade code that is no longer there. So the build folder keeps
-# the hash of every source it was built from, and before each build the
-# objects of whatever changed are removed.
-
+# ---- objects are trusted by content, not by time stamps: a folder restored
+# from a backup (cp -a, an archive) has sources older than its old objects.
 STAMP = "sources.json"
 OWN = (".c", ".S")  # the sources of a folder's own objects
 SKIP_PARTS = {"build", ".git", "__pycache__"}
-
 
 def source_hashes(folder):
     """{relative path: sha1} of every file of the folder outside build/."""
@@ -291,13 +377,10 @@ def source_hashes(folder):
             hashes[str(rel)] = hashlib.sha1(path.read_bytes()).hexdigest()
     return hashes
 
-
 def forget_changed_objects(folder, build_dir):
-    """Remove the objects built from sources whose content changed since the
-    last build into build_dir; all of the folder's own objects when a header
-    (or anything else a source may include) changed, or when nothing
-    records what they were built from. kernel-base's objects stay: they are
-    built from the clone, not from the graded folder. Returns the hashes."""
+    """Remove the objects of sources changed since the last build (all of the
+    folder's own when anything else changed, or nothing records it); returns
+    the hashes."""
     now = source_hashes(folder)
     try:
         before = json.loads((Path(build_dir) / STAMP).read_text(encoding="utf-8"))
@@ -317,13 +400,10 @@ def forget_changed_objects(folder, build_dir):
                 (obj / (rel + ".o")).unlink(missing_ok=True)
     return now
 
-
 def share_objects(store, build_dir, sources, fetch):
-    """grade-all's objects by content (they do not depend on where a folder
-    is): before a build, fetch=True takes from store the objects build_dir
-    lacks; after it, fetch=False puts in the ones store lacks. An object is
-    known by its source's content and by everything else the source may
-    include (the folder's other files; kernel-base is the same for all)."""
+    """grade-all's objects by content: fetch=True takes from store what
+    build_dir lacks, fetch=False gives store what it lacks. An object is
+    known by its source and the folder's other files."""
     context = json.dumps(sorted(kv for kv in sources.items() if not kv[0].endswith(OWN)))
     context = hashlib.sha1(context.encode()).hexdigest()
     for rel, digest in sources.items():
@@ -335,7 +415,6 @@ def share_objects(store, build_dir, sources, fetch):
             tmp = dst.with_name(f"{dst.name}.{os.getpid()}.{threading.get_ident()}")
             shutil.copyfile(src, tmp)
             tmp.replace(dst)  # whole or not at all: two workers may put the same object
-
 
 def write_stamp(build_dir, sources):
     (Path(build_dir) / STAMP).write_text(json.dumps(sources, indent=0) + "\n", encoding="utf-8")

@@ -1,15 +1,8 @@
-"""The grading invariants, checked for every chapter that has exercises:
-
-  1. the manifest and the exercise regions agree;
-  2. the reference scores full marks;
-  3. the full starter compiles and scores 0 on every exercise;
-  4. each exercise, stripped alone, fails its own tests while every other
-     exercise still passes: each exercise's tests really test it.
-
-Work happens in $(ROOT)/build/grade-invariants/NAME/: a copy of the
-reference, the starter, and one copy per stripped exercise. Copies start
-from the reference's objects, so each build recompiles only what differs.
-"""
+"""The grading invariants of every chapter with exercises: its manifest and
+regions agree; the reference scores full marks; the starter compiles and
+scores 0; each exercise stripped alone fails its own tests while every other
+passes. Work goes to build/grade-invariants/NAME/, each copy starting from
+the reference's objects."""
 
 import shutil
 import time
@@ -22,7 +15,6 @@ import regions as regions_mod
 import report as report_mod
 import starter as starter_mod
 from manifest import ManifestError
-
 
 class Checks:
     def __init__(self, color):
@@ -41,11 +33,9 @@ class Checks:
             self.failed += 1
         return ok
 
-
 def scores(rep):
     return ", ".join(f"{e['id']} {e['earned']}/{e['points']} ({e['status']})"
                      for e in rep["exercises"])
-
 
 def explain(rep, ids=None):
     """The messages of the exercises that matter to a failed check."""
@@ -57,7 +47,6 @@ def explain(rep, ids=None):
         if ids is None or e["id"] in ids:
             lines += [f"{e['id']}: {m}" for m in e["messages"][:3]]
     return lines
-
 
 def check_chapter(args, chapter, checks):
     root = Path(args.root)
@@ -81,7 +70,6 @@ def check_chapter(args, chapter, checks):
             "grade-invariants" / ch_mod.build_dir_for(root, name, chapter).name
     with grading.locked(work.with_name(work.name + ".lock")):
         check_work(args, chapter, checks, work, name, label, exercises, regions)
-
 
 def check_work(args, chapter, checks, work, name, label, exercises, regions):
     root = Path(args.root)
@@ -112,7 +100,8 @@ def check_work(args, chapter, checks, work, name, label, exercises, regions):
 
     def run(variant):
         return grading.grade(work / variant[0], exercises, work / (variant[0] + "-build"),
-                             jobs=max(1, args.jobs // 2), seed_build=ref_build, **options)
+                             jobs=max(1, args.jobs // 2), seed_build=ref_build, reference=chapter,
+                             **options)
 
     with ThreadPoolExecutor(max_workers=2 if args.jobs > 1 else 1) as pool:
         reports = list(pool.map(run, variants))
@@ -154,7 +143,6 @@ def check_work(args, chapter, checks, work, name, label, exercises, regions):
                                     f"{len(own['tests'])} tests ({own['status']}), every other "
                                     f"exercise passes",
                       problems)
-
 
 def main(args):
     root = Path(args.root)

@@ -1,19 +1,13 @@
-"""The exercise manifest: the file `exercises` at the top of a chapter folder.
+"""The exercise manifest: the file `exercises` of a chapter folder.
 
-    # comment lines start with '#'; blank lines separate exercises
-    exercise 1.1: The countdown's poll
+    exercise 1.1: The countdown's poll     (blank lines separate exercises)
     points: 10
     tests: countdown/pending_exactly_n_times countdown/*
-    hint: Which two outcomes can a poll have, and what decides between them?
-    hint: Return POLL_PENDING while remaining > 0 ...
-      (an indented line continues the hint above it)
-
-Every field is required except `timeout:` (seconds per test, overrides the
-grader's default for this exercise's tests) and `needs:` (the ids of earlier
-exercises whose code this one's tests run too: stripping one of those may
-fail this one as well). `hint:` may be repeated: the
-hints are a ladder, a nudge first, each next one more specific. A failure
-shows the first; `make hint` shows the next.
+    hint: Which two outcomes can a poll have?    (repeated: a ladder of hints;
+      an indented line continues the one above)
+    needs: 1.0        (optional: earlier exercises whose code its tests run)
+    timeout: 10       (optional: seconds per test)
+    tsan: ring        (optional: tests/tsan/ programs it must pass too)
 """
 
 import re
@@ -25,13 +19,11 @@ MANIFEST_NAME = "exercises"
 ID_RE = r"[0-9]+(?:\.[0-9]+)*[a-z]?"
 HEADER = re.compile(r"^exercise\s+(" + ID_RE + r")\s*:\s*(\S.*?)\s*$")
 FIELD = re.compile(r"^([a-z]+)\s*:\s*(.*?)\s*$")
-FIELDS = ("points", "tests", "hint", "timeout", "needs")
+FIELDS = ("points", "tests", "hint", "timeout", "needs", "tsan")
 REQUIRED = ("points", "tests", "hint")
-
 
 class ManifestError(Exception):
     """A problem in a manifest or in the exercise regions, with file:line."""
-
 
 @dataclass
 class Exercise:
@@ -42,6 +34,7 @@ class Exercise:
     hints: list = field(default_factory=list)  # the ladder, nudge first
     timeout: float = 0.0  # 0: the grader's default
     needs: list = field(default_factory=list)  # exercises whose code its tests run too
+    tsan: list = field(default_factory=list)  # tests/tsan/ programs it must pass too
     line: int = 0  # where `exercise` is written, for messages
 
     @property
@@ -54,7 +47,6 @@ class Exercise:
     def resolve(self, test_names):
         """The tests this exercise runs, in the binary's order."""
         return [t for t in test_names if self.matches(t)]
-
 
 def parse(path):
     """Read a manifest; raises ManifestError naming file:line."""
@@ -120,6 +112,8 @@ def parse(path):
             for need in current.needs:
                 if not re.fullmatch(ID_RE, need):
                     fail(lineno, f"needs: '{need}' is not an exercise id")
+        elif key == "tsan":
+            current.tsan = value.split()
         elif key == "timeout":
             try:
                 current.timeout = float(value)
@@ -147,7 +141,6 @@ def parse(path):
             if need not in ids[:ids.index(ex.id)]:
                 fail(ex.line, f"exercise {ex.id} needs {need}, which is not an earlier exercise")
     return exercises
-
 
 def check_tests(exercises, test_names, where):
     """Every pattern must match a test of the built binary."""

@@ -1,13 +1,5 @@
-# The grading options, defined once: the top-level targets (grade.mk) and a
-# chapter folder's targets (chapter.mk) both include this file.
-#
-#   SEED=n           repeat a run's random test inputs
-#   GRADE_TIMEOUT=s  seconds per test (default 5)
-#   GRADE_JOBS=n     compilers at once (grade-all: submissions at once, or JOBS=n)
-#   HINT=n           show hints 1 to n of each failed exercise (default 1)
-#   HINTS=0          show no hints at all (exams)
-#   STRICT=1         grade only the exercise files, with the reference's tests
-#   REPORT=path      where the JSON report goes
+# The grading options (SEED=, GRADE_TIMEOUT=, GRADE_JOBS=, HINT=, HINTS=0,
+# STRICT=1, REPORT=; tools/grade/README.md), for grade.mk and chapter.mk.
 ifndef GRADE_OPTIONS_MK
 GRADE_OPTIONS_MK := $(lastword $(MAKEFILE_LIST))
 PYTHON ?= python3

@@ -1,22 +1,12 @@
 """Exercise regions in a chapter's sources, and the starter made from them.
 
-A region is a run of whole lines inside a function body:
-
-        // exercise: 1.1 begin
-        ... the solution ...
-        // exercise: 1.1 end
-
-A region belongs to the chapter its id names (1.x to chapter 01). A chapter
-carries the files of the chapters before it, with their regions: those are
-solved exercises of an earlier chapter, so scan() leaves them out and the
-starter keeps their solutions.
-
-The starter replaces it (markers included) with one line at the begin
-marker's indentation, `exercise_not_done("1.1");`, and includes exercise.h
-after the file's last top-level #include. Book markers (`// region: NAME`)
-found inside a region are kept, after the stub, so the book's markers stay
-balanced in the starter too.
-"""
+A region is a run of whole lines inside a function body, between
+`// exercise: 1.1 begin` and `// exercise: 1.1 end`. It belongs to the
+chapter its id names: the solved regions of earlier chapters that a chapter
+carries are left out. The starter replaces a region with
+`exercise_not_done("1.1");` at its indentation, includes exercise.h after the
+last top-level #include, and keeps the book's `// region:` markers found
+inside it, so that they stay balanced."""
 
 import re
 from dataclasses import dataclass
@@ -35,7 +25,6 @@ STUB_INCLUDE = '#include "exercise.h"'
 SOURCE_SUFFIXES = (".c", ".h")
 SKIP_DIRS = {"build", ".git"}
 
-
 @dataclass
 class Region:
     id: str
@@ -43,7 +32,6 @@ class Region:
     begin: int  # 1-based line numbers of the markers
     end: int
     indent: str
-
 
 def source_files(folder):
     """Every .c and .h file under folder, skipping build output."""
@@ -56,7 +44,6 @@ def source_files(folder):
         if path.suffix in SOURCE_SUFFIXES and path.is_file():
             found.append(rel)
     return found
-
 
 def _brace_depths(lines):
     """The brace depth at the start of each line, ignoring comments,
@@ -89,7 +76,6 @@ def _brace_depths(lines):
                 depth -= 1
             i += 1
     return depths
-
 
 def scan_file(folder, rel):
     """The regions of one file; raises ManifestError on a bad marker."""
@@ -134,7 +120,6 @@ def scan_file(folder, rel):
                             f"never ends")
     return regions
 
-
 def chapter_number(folder):
     """The number a reference chapter folder's name starts with (01-futures
     is 1); for a folder not named that way (a copy), the number its
@@ -149,7 +134,6 @@ def chapter_number(folder):
     numbers = {int(n) for n in re.findall(r"^exercise\s+(\d+)\.", text, re.M)}
     return numbers.pop() if len(numbers) == 1 else None
 
-
 def scan(folder):
     """The chapter's own regions in the chapter folder, in file then line
     order; every marker is still checked, carried ones included."""
@@ -159,7 +143,6 @@ def scan(folder):
         regions.extend(r for r in scan_file(folder, rel)
                        if own is None or int(r.id.split(".")[0]) == own)
     return regions
-
 
 def check_against_manifest(exercises, regions):
     """Every exercise has a region and every region an exercise."""
@@ -174,7 +157,6 @@ def check_against_manifest(exercises, regions):
         if r.id not in known:
             problems.append(f"{r.path}:{r.begin}: exercise {r.id} is not in the manifest")
     return problems
-
 
 def _include_point(lines):
     """Index after which the stub's #include goes: after the last #include
@@ -193,7 +175,6 @@ def _include_point(lines):
         return point
     return pragma or 0
 
-
 def strip_text(text, regions):
     """The starter version of one file's text, given its regions."""
     lines = text.splitlines(keepends=True)
@@ -209,7 +190,6 @@ def strip_text(text, regions):
         point = _include_point([line.rstrip("\r\n") for line in out])
         out.insert(point, STUB_INCLUDE + newline)
     return "".join(out)
-
 
 def strip_folder(folder, regions, ids=None):
     """Rewrite, in place, every file of folder that has a region of one of

@@ -13,15 +13,12 @@ from pathlib import Path
 
 WIDTH = 62  # the column where the verdicts start
 
-
 def use_color(stream=sys.stdout):
     return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
-
 
 def paint(text, color, on):
     codes = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2"}
     return f"\033[{codes[color]}m{text}\033[0m" if on else text
-
 
 def exercise_line(e, id_width, points_width, color):
     left = f"Exercise {e['id']:<{id_width}}  {e['title']} "
@@ -31,12 +28,10 @@ def exercise_line(e, id_width, points_width, color):
     score = f"{e['earned']:>{points_width}}/{e['points']:<{points_width}}"
     return f"{left}{dots} {word} {score}  ({e['time_s']:.1f}s)"
 
-
 def wrap(prefix, text, indent="    "):
     return textwrap.fill(text, width=100, initial_indent=indent + prefix,
                          subsequent_indent=indent + " " * len(prefix), break_long_words=False,
                          break_on_hyphens=False)
-
 
 def hint_lines(e, upto):
     """Hints 1 to upto of an exercise, each numbered when there are more."""
@@ -45,7 +40,6 @@ def hint_lines(e, upto):
     for n, text in enumerate(hints[:upto], 1):
         lines.append(wrap(f"hint {n} of {len(hints)}: " if len(hints) > 1 else "hint: ", text))
     return lines
-
 
 def exercise_details(e, color, hints=1, more=""):
     """The lines under a failed exercise: what went wrong, then the hints
@@ -61,7 +55,6 @@ def exercise_details(e, color, hints=1, more=""):
         lines.append("    " + paint(f"another hint: {more.format(id=e['id'])}", "dim", color))
     return lines
 
-
 def describe(label, shown_dir):
     """Whose code a command acts on, in words."""
     if label == "reference":
@@ -69,7 +62,6 @@ def describe(label, shown_dir):
     if label == "workspace":
         return f"your workspace in {shown_dir}"
     return shown_dir
-
 
 def text_report(report, what, color=None, hints=1, more=""):
     """The whole human-readable grade of one folder, as a list of lines;
@@ -100,10 +92,8 @@ def text_report(report, what, color=None, hints=1, more=""):
     out.append(paint(score, "green" if full else "bold", color))
     return out
 
-
 def next_unsolved(report):
     return next((e for e in report["exercises"] if e["status"] != "ok"), None)
-
 
 def write_json(report, path):
     path = Path(path)
@@ -111,7 +101,6 @@ def write_json(report, path):
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     tmp.replace(path)
-
 
 def summary_table(rows, color=None):
     """rows: (label, score, max_score, whose, note), whose being "workspace"
@@ -133,7 +122,6 @@ def summary_table(rows, color=None):
                    "make start CH=NN writes your copy.")
     return out
 
-
 def overall_status(rep):
     """One word or so for a submission: full marks, compile error, or the
     kinds of failure among its exercises."""
@@ -145,7 +133,6 @@ def overall_status(rep):
         return "full marks"
     return ",".join(sorted({e["status"] for e in rep["exercises"] if e["status"] != "ok"}))
 
-
 def print_row(rep, width):
     """grade-all's line for a submission, and its notes."""
     per = " ".join(f"{e['id']}:{e['earned']}" for e in rep["exercises"])
@@ -154,6 +141,12 @@ def print_row(rep, width):
     for note in rep["notes"]:
         print(f"  {'':<{width}}  note: {note}")
 
+def compile_note(rep):
+    """The compiler's first error, for the CSV's notes, when a file did
+    not compile."""
+    errors = rep.get("build", {}).get("errors") or []
+    first = next((e for e in errors if re.search(r"\berror\b", e)), errors[0] if errors else "")
+    return [f"compile error: {first.strip()}"] if first else []
 
 def write_class(out, cls):
     """grades.csv, grades.json and grades.html of a class report."""
@@ -166,10 +159,10 @@ def write_class(out, cls):
         for r in cls["submissions"]:
             points = {e["id"]: e["earned"] for e in r["exercises"]}
             w.writerow([r["submission"]] + [points.get(i, 0) for i in ids]
-                       + [r["score"], r["max_score"], overall_status(r), "; ".join(r["notes"])])
+                       + [r["score"], r["max_score"], overall_status(r),
+                          "; ".join(r["notes"] + compile_note(r))])
     write_json(cls, out / "grades.json")
     (out / "grades.html").write_text(html_page(cls), encoding="utf-8")
-
 
 # ---- grades.html: one self-contained page, charts as inline SVG ------------
 
@@ -219,7 +212,6 @@ root.dataset.charts = [...document.querySelectorAll('svg.chart')]
   .filter(s => s.getBoundingClientRect().width > 0).length;
 root.dataset.gradesJs = 'ok';"""
 
-
 def html_page(cls):
     """The class report people look at: the score distribution, pass rates
     per exercise and per test, compile errors grouped by message, what
@@ -248,25 +240,20 @@ def html_page(cls):
             f"</title><style>{CSS}</style></head><body><main>{''.join(body)}</main>"
             f"<script>{JS}</script></body></html>\n")
 
-
 def shown_status(e):
     """An exercise's status, "waits for another" when its tests reached the
     stub of an exercise it needs (graded "fail")."""
     waits = e["status"] == "fail" and e["messages"] and WAITS.fullmatch(e["messages"][0])
     return "waits for another" if waits else e["status"]
 
-
 def esc(text):
     return html.escape(str(text), quote=True)
-
 
 def median(values):
     return values[len(values) // 2] if values else 0
 
-
 def section(title, content):
     return f"<section><h2>{esc(title)}</h2>{content}</section>"
-
 
 def histogram(scores, top):
     """Counts of scores in tenths of the maximum, full marks apart: SVG."""
@@ -286,13 +273,11 @@ def histogram(scores, top):
     return (f"<svg class=chart viewBox='0 0 {11 * w} {h + 50}' width='100%' role=img "
             f"aria-label='score distribution' font-family=system-ui>{''.join(bars)}</svg>")
 
-
 def status_bar(counts, total):
     """A bar of statuses, each as wide as its share."""
     return "<div class=bar>" + "".join(
         f"<i style='width:{100 * n / max(total, 1):.2f}%;background:{COLORS.get(k, '#607d8b')}' "
         f"title='{esc(k)}: {n}'></i>" for k, n in counts.items() if n) + "</div>"
-
 
 def exercise_table(exercises, graded):
     rows = []
@@ -310,7 +295,6 @@ def exercise_table(exercises, graded):
     return (key + "<table><thead><tr><th>exercise</th><th>title</th><th>points</th><th>passed"
             "</th><th>statuses</th><th></th></tr></thead><tbody>" + "".join(rows)
             + "</tbody></table>")
-
 
 def failing_tests(graded):
     """Per test: of the students whose exercise got to it, how many failed
@@ -338,16 +322,13 @@ def failing_tests(graded):
     return ("<table><thead><tr><th>test</th><th>failed</th><th></th><th>most common message"
             "</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
-
 def compile_error(s):
     """The compiler's first error, without its file:line (to group by)."""
     first = next((line for line in s["build"].get("errors", []) if "error" in line), None)
     return first and [re.sub(r"^\S+?:\d+(:\d+)?: ", "", first)]
 
-
 def hangs(s):
     return [f"exercise {e['id']}" for e in s["exercises"] if e["status"] == "timed out"]
-
 
 def grouped(subs, keys_of, nothing):
     """Students grouped by what keys_of finds in their report."""
@@ -360,7 +341,6 @@ def grouped(subs, keys_of, nothing):
     return "<table><tbody>" + "".join(
         f"<tr><td><code>{esc(k)}</code></td><td class=n>{len(v)}</td><td>{', '.join(v)}</td></tr>"
         for k, v in sorted(groups.items(), key=lambda kv: -len(kv[1]))) + "</tbody></table>"
-
 
 def student_table(exercises, subs):
     head = "".join(f"<th data-sort=num>{esc(x['id'])}</th>" for x in exercises)
@@ -377,7 +357,6 @@ def student_table(exercises, subs):
             "<thead><tr><th data-sort=text>student</th><th data-sort=num>score</th>" + head
             + "<th data-sort=text>status</th></tr></thead><tbody>" + "".join(rows)
             + "</tbody></table>")
-
 
 def details(i, s):
     """A student's notes, compiler messages and failed exercises."""

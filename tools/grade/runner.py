@@ -1,10 +1,6 @@
-"""Building a folder's host tests and running them under Criterion.
-
-Everything here runs in a child process with a wall-clock limit, in its own
-process group, with its output read through a limit: a test that hangs,
-crashes or prints forever costs its exercise, never the grader. grade-all
-also runs each child in a Sandbox (below).
-"""
+"""Building a folder's host tests and running them under Criterion, each
+child in its own process group with time and output limits (grade-all: in
+a Sandbox): a test that hangs, crashes or floods costs its exercise only."""
 
 import os
 import re
@@ -21,7 +17,6 @@ OUTPUT_KEPT = 256 * 1024  # bytes of a child's output kept
 OUTPUT_LIMIT = 8 * 1024 * 1024  # bytes a child may print before it is stopped
 RSS_LIMIT_MB = 256  # memory a test process may use (every test here needs under 96)
 
-
 @dataclass
 class Completed:
     returncode: int
@@ -29,7 +24,6 @@ class Completed:
     timed_out: bool
     seconds: float
     flooded: bool = False  # it printed more than OUTPUT_LIMIT, and was stopped
-
 
 def child_env(extra=None):
     """The environment for make and tests: no make flags inherited from an
@@ -40,13 +34,10 @@ def child_env(extra=None):
     env.update(extra or {})
     return env
 
-
 def run(cmd, cwd=None, env=None, timeout=None, box=None, on_line=None):
-    """Run cmd with stdout+stderr captured (the first OUTPUT_KEPT bytes kept)
-    and the whole process group killed after `timeout` seconds or once it
-    printed OUTPUT_LIMIT bytes. box: (Sandbox, build folder, writable) to
-    run it in a sandbox. on_line: called with each line of output as it
-    comes; the child is killed when it returns True."""
+    """cmd's output (OUTPUT_KEPT bytes of it), its process group killed after
+    timeout or OUTPUT_LIMIT bytes, or when on_line(a line) returns True.
+    box: (Sandbox, build folder, writable)."""
     start = time.monotonic()
     cmd = [str(c) for c in cmd]
     try:
@@ -90,18 +81,13 @@ def run(cmd, cwd=None, env=None, timeout=None, box=None, on_line=None):
     return Completed(proc.returncode, kept.decode("utf-8", "replace"), timed_out,
                      time.monotonic() - start, flooded.is_set())
 
-
 class Sandbox:
-    """Where grade-all runs a submission's build and tests. With bubblewrap
-    (Debian's bubblewrap, the sandbox of Flatpak): no network, no other
-    process visible, the file system read-only but for the build folder
-    (and a small /tmp), the grader's home, /tmp, build/ and the submissions
-    hidden. In it, prlimit sets limits per process: CPU seconds, file size,
-    processes (counted per sandbox, as each has its own user namespace;
-    the kernel exempts root from that limit, so root's sandbox runs as
-    nobody) and, for the build, memory (the tests are limited by ASan's
-    hard_rss_limit_mb: ASan reserves terabytes of address space). Without
-    user namespaces, or with GRADE_SANDBOX=rlimits, only the limits apply."""
+    """Where grade-all builds and tests a submission. bubblewrap: no network,
+    no other process, all read-only but the build folder; the home, /tmp,
+    build/ and the submissions hidden. prlimit: CPU, file size, processes
+    (per sandbox; root is exempt, so root's runs as nobody), the build's
+    memory (tests: ASan's hard_rss_limit_mb). Without user namespaces, or
+    with GRADE_SANDBOX=rlimits, only the limits."""
 
     LIMITS = ["--cpu=120", f"--fsize={64 << 20}"]
     NPROC, BUILD_MEMORY, TMP_SIZE = 64, 4 << 30, 64 << 20
@@ -155,7 +141,6 @@ class Sandbox:
             for path in [Path(folder), *Path(folder).rglob("*")]:
                 os.lchown(path, self.NOBODY, self.NOBODY)
 
-
 # ---- building ---------------------------------------------------------------
 
 ERROR_LINE = re.compile(r"\berror\b|undefined reference|multiple definition|No rule to make "
@@ -164,20 +149,14 @@ NOISE = re.compile(r"^(make(\[\d+\])?: (Entering|Leaving|\*\*\* \[.*\] Error|\*\
                    r"'.*' not remade)"
                    r"|\s+(HOSTCC|CC|LD|AS)\s|cc1: all warnings|collect2: error: ld returned)")
 
-
 GOLD = " -fuse-ld=gold" if shutil.which("ld.gold") else ""
 COMPILE_ERROR = re.compile(r"^(\S+?):\d+(?::\d+)?: (?:fatal )?error:", re.M)
 
-
 def build(folder, build_dir, jobs, box=None):
-    """`make host-tests` for folder into build_dir. Returns (ok, errors,
-    files, compiled): the compiler's first error lines when it failed, the
-    files (relative to folder) it reported errors in (none when the failure
-    is not a compile error in the folder's own files: a link error, a
-    timeout), and how many files it compiled. The objects do not depend on
-    where the folder is (-ffile-prefix-map), so copies of them serve any
-    folder with the same sources. Gold links the tests four times faster,
-    and each test's process starts faster with the sanitizers linked in."""
+    """`make host-tests` for folder into build_dir: (ok, the compiler's first
+    error lines, the files that did not compile, how many it compiled).
+    Objects do not depend on where the folder is (-ffile-prefix-map); gold
+    and static sanitizers make linking and each test's start faster."""
     cc = f"gcc -pipe -ffile-prefix-map={Path(folder).resolve()}=. -static-libasan -static-libubsan"
     cmd = ["make", "-C", folder, "--no-print-directory", f"-j{jobs}", "-k", "host-tests",
            f"BUILD={build_dir}", f"CC={cc}{GOLD}"]
@@ -187,9 +166,33 @@ def build(folder, build_dir, jobs, box=None):
         return True, [], [], compiled
     if done.timed_out:
         return False, [f"the build did not finish in {BUILD_TIMEOUT} s"], [], compiled
-    files = {_where(m.group(1), folder) for m in COMPILE_ERROR.finditer(done.output)}
-    return False, first_errors(done.output, folder), sorted(files), compiled
+    return False, first_errors(done.output, folder), error_files(done.output, folder), compiled
 
+UNIT = re.compile(r"^(?:In file included from |\s+from )(\S+?):\d+[:,]$|^(\S+\.c): (?:In "
+                  r"function|At top level)")
+
+def error_files(output, folder):
+    """The files being compiled at each error (a header's error counts
+    against the source including it: a katomic_* macro), and the folder's
+    own headers with an error."""
+    files, unit = set(), None
+    for line in output.splitlines():
+        m = UNIT.match(line)
+        if m:
+            unit = m.group(1) or m.group(2)
+            continue
+        m = COMPILE_ERROR.match(line)
+        if not m:
+            continue
+        named = _where(m.group(1), folder)
+        if named.endswith(".c") or not unit:
+            files.add(named)
+        else:
+            files.add(_where(unit, folder))
+            if not Path(named).is_absolute() and not named.startswith(".."):
+                files.add(named)
+        unit = None if named.endswith(".c") else unit
+    return sorted(files)
 
 def first_errors(output, folder, limit=14):
     """The first error of a failed build, with the lines that explain it."""
@@ -204,12 +207,10 @@ def first_errors(output, folder, limit=14):
         start -= 1
     return lines[start:start + limit]
 
-
 # ---- listing and running tests ---------------------------------------------
 
 SUITE_LINE = re.compile(r"^(\S+): \d+ tests?$")
 TREE_CHARS = "├└│─|`- \t"
-
 
 def list_tests(binary, cwd, box=None):
     """The tests in a Criterion binary, as suite/test, in its order."""
@@ -227,7 +228,6 @@ def list_tests(binary, cwd, box=None):
             tests.append(f"{suite}/{name.removesuffix(' (skipped)')}")
     return tests
 
-
 @dataclass
 class TestResult:
     name: str
@@ -241,33 +241,25 @@ class TestResult:
     def failed(self):
         return self.status not in ("PASSED", "SKIPPED", "NOT RUN")
 
-
 def filter_pattern(patterns):
-    """A Criterion --filter that matches any of these names or globs. Globs
-    are cheaper: Criterion matches the filter again and again, for every
-    test in every process, so 30 names cost more than running the tests."""
+    """A Criterion --filter for these names or globs (globs are cheaper:
+    Criterion matches the filter for every test in every process)."""
     return patterns[0] if len(patterns) == 1 else "@(" + "|".join(patterns) + ")"
 
-
 def test_env(seed, asan=""):
-    """LeakSanitizer is off: Criterion's suppressions hide every leak of a
-    test anyway, and it doubles the cost of each test's process; so are the
-    stacks of allocations, which no report here shows. The RSS limit stops
-    a test that allocates without end. ASAN_OPTIONS of the environment come
-    last: they override these."""
+    """No LeakSanitizer (Criterion hides leaks anyway, and it doubles each
+    test's cost) nor allocation stacks; an RSS limit; the environment's
+    ASAN_OPTIONS last, overriding these."""
     asan = f"detect_leaks=0:malloc_context_size=0:hard_rss_limit_mb={RSS_LIMIT_MB}:{asan}"
     return child_env({"TEST_SEED": str(seed),
                       "ASAN_OPTIONS": asan + os.environ.get("ASAN_OPTIONS", ""),
                       "UBSAN_OPTIONS": "print_stacktrace=1:" + os.environ.get("UBSAN_OPTIONS", "")})
 
-
 def run_tests(binary, tests, cwd, timeout, seed, box=None, stop_at_failure=False, globs=None):
-    """Run the tests with Criterion, one at a time (each in its own process,
-    with `timeout` seconds), its output read as it comes: {name: TestResult}
-    for every one asked, each with what its test printed. globs: patterns
-    that match exactly these tests (a cheaper filter). The run stops at a
-    test that times out or prints without end (or, with stop_at_failure, at
-    any failure); the tests after it are NOT RUN."""
+    """{name: TestResult} of the tests, run one at a time by Criterion,
+    each with what it printed. globs match exactly these tests. The run
+    stops at a timeout or endless printing (or any failure, with
+    stop_at_failure): the tests after it are NOT RUN."""
     wall = timeout * len(tests) + 30 + 0.5 * len(tests)
     seen = Progress(tests, stop_at_failure)
     cmd = [binary, "--filter", filter_pattern(globs or tests), "--timeout", f"{timeout:g}",
@@ -286,11 +278,9 @@ def run_tests(binary, tests, cwd, timeout, seed, box=None, stop_at_failure=False
                                              "timeout" if done.timed_out else "", [why]))
     return seen.results
 
-
 class Progress:
-    """Criterion's --verbose output of a run of tests one at a time, line by
-    line as it comes: each test's result, with the output printed since the
-    test before it ended."""
+    """Criterion's --verbose output, line by line: each test's result, with
+    what it printed."""
     END = re.compile(r"\[(PASS|FAIL|SKIP)\] (\w+)::(\w+)(?:: (.*))?$")
     RUN = re.compile(r"\[RUN \] (\w+)::(\w+)$")
 
@@ -317,7 +307,6 @@ class Progress:
         self.stuck = error == "timeout" or (self.stop_at_failure and result.failed)
         return self.stuck
 
-
 # ---- why one test failed ---------------------------------------------------
 
 @dataclass
@@ -326,7 +315,6 @@ class Diagnosis:
     headline: str  # e.g. "exercise 1.1 is not done yet", "crashed (SIGSEGV)"
     details: list = field(default_factory=list)
     other_exercise: str = ""  # the stub reached belongs to another exercise
-
 
 PANIC = re.compile(r"PANIC at (\S+):(\d+): (.*)")
 NOT_DONE = re.compile(r"exercise (\S+) is not done yet")
@@ -340,7 +328,6 @@ ASAN_SIGNALS = {"SEGV": "SIGSEGV", "BUS": "SIGBUS", "FPE": "SIGFPE", "ILL": "SIG
                 "ABRT": "SIGABRT", "stack-overflow": "SIGSEGV, stack overflow"}
 SYSTEM_PATH = re.compile(r"^(\.\./|/usr/|/lib|nptl/|stdlib/|sysdeps/)|libsanitizer|criterion")
 
-
 def _where(path, folder):
     """A source path as the learner knows it: relative to the folder."""
     path = path.removeprefix("./")
@@ -350,7 +337,6 @@ def _where(path, folder):
         except ValueError:
             pass
     return path
-
 
 def _first_own_frame(text, folder, depth=2):
     """'in fn() at file:line, called from ...' for the innermost stack
@@ -366,7 +352,6 @@ def _first_own_frame(text, folder, depth=2):
         if len(frames) == depth:
             break
     return "in " + ", called from ".join(frames) if frames else ""
-
 
 def _assertions(text, folder):
     """Criterion's 'Assertion Failed' blocks: 'file:line: message' each."""
@@ -385,11 +370,9 @@ def _assertions(text, folder):
         found.append(f"{where}: " + (" / ".join(body) if body else "assertion failed"))
     return found
 
-
 def diagnose(binary, test, cwd, timeout, seed, folder, result=None, box=None):
-    """Say why a failed test failed, in the words a learner needs: from what
-    it printed in the graded run when that tells, else from a run of it
-    again, alone, its output captured."""
+    """Why a test failed, in a learner's words: from its output in the
+    graded run, else from a run of it alone."""
     where = f"(test {test})"
     found = result and result.output and explain(result.output, folder, where)
     if found:
@@ -414,7 +397,6 @@ def diagnose(binary, test, cwd, timeout, seed, folder, result=None, box=None):
                           f"the clock or uninitialised memory? {where}"])
     return Diagnosis("fail", "the test stopped without a failed assertion",
                      [f"did the code call exit()? {where}"])
-
 
 def explain(text, folder, where):
     """The Diagnosis that a test's output gives for sure (a panic, a

@@ -16,9 +16,8 @@ KERNEL_BASE_LINE = re.compile(r"^\s*KERNEL_BASE\s*[:?+]?=.*\n?", re.M)
 INCLUDE_BUILD_MK = re.compile(r"^\s*-?include\s+\S*build\.mk\s*$", re.M)
 INCLUDE_CHAPTER_MK = re.compile(r"^\s*-?include\s+\S*/grade/chapter\.mk\s*$", re.M)
 
-# A copy of a chapter finds the workbook (kernel-base and tools) by itself,
-# never by an absolute path: it must build in workspace/ of any clone, moved
-# with its clone, or handed out alone and unpacked next to another clone.
+# A copy finds the workbook by itself, never by an absolute path (moved, or
+# handed out and unpacked next to another clone).
 FIND_WORKBOOK = """\
 # This folder builds with a clone of the workbook: WORKBOOK=path names it;
 # else the nearest one: a clone next to this folder (a handout unpacked
@@ -34,9 +33,12 @@ $(error No workbook found$(if $(WORKBOOK), at WORKBOOK=$(WORKBOOK)), in or next 
 endif
 ROOT := $(abspath $(WORKBOOK))
 KERNEL_BASE := $(ROOT)/kernel-base
-BUILD ?= $(CURDIR)/build
+# What it builds goes under the clone's build/ (workspace/NN-name builds in
+# build/workspace/NN-name); a copy outside the clone, or in its build/
+# already, builds in a build/ folder of its own.
+BUILD ?= $(if $(filter $(ROOT)/%,$(CURDIR)),$(if $(filter $(ROOT)/build/%,$(CURDIR)),$(CURDIR)/build,\
+    $(ROOT)/build/$(patsubst $(ROOT)/%,%,$(CURDIR))),$(CURDIR)/build)
 include $(KERNEL_BASE)/build.mk"""
-
 
 def starter_makefile(text):
     """The chapter's Makefile, made to work outside chapters/: the workbook
@@ -52,7 +54,6 @@ def starter_makefile(text):
     else:
         text = text.rstrip("\n") + "\n" + grading + "\n"
     return text.rstrip("\n") + "\n"
-
 
 def make_starter(root, chapter, dest, force=False):
     """Write the starter of chapter to dest; returns (exercise ids, backup).
@@ -88,11 +89,9 @@ def make_starter(root, chapter, dest, force=False):
     partial.rename(dest)
     return info["exercises"], backup
 
-
 def _id_key(ex_id):
     """1.2 before 1.10; a letter suffix (1.2a) after its number."""
     return [(int(re.match(r"\d*", p).group() or 0), p) for p in ex_id.split(".")]
-
 
 def copy_reference(root, chapter, dest):
     """The chapter, copied with its Makefile pointed at kernel-base (a copy
@@ -102,7 +101,6 @@ def copy_reference(root, chapter, dest):
         shutil.rmtree(dest)
     shutil.copytree(chapter, dest, ignore=COPY_IGNORE)
     fix_makefile(dest)
-
 
 def fix_makefile(folder):
     makefile = Path(folder) / "Makefile"

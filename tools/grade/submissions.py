@@ -1,10 +1,6 @@
-"""grade-all: a class of submissions graded on all cores, each in a sandbox,
-trusting nothing but their solutions: a submission's exercise files are laid
-over a fresh copy of the reference, whose tests, manifest and Makefile are
-the ones that count. A grade depends on those files alone, so identical
-submissions are graded once, and objects are shared by content. Also: the
-slices of a class for a CI matrix (SHARD=i/N), and a made-up class for
-make bench-grading."""
+"""grade-all: a class graded on all cores, each submission in a sandbox, its
+exercise files laid over a copy of the reference (whose tests count), the
+same content graded once; slices (SHARD=i/N); make bench-grading's class."""
 
 import copy
 import dataclasses
@@ -25,14 +21,11 @@ from starter import COPY_IGNORE, copy_reference, fix_makefile, make_starter
 
 IGNORED_DIFFERENCES = {"Makefile", ".starter.json", ".hints.json"}
 
-
 class NotASubmission(Exception):
     """A folder with none of the chapter's exercise files: nothing to grade."""
 
-
 def exercise_files(regions):
     return sorted({r.path for r in regions})
-
 
 def find_chapter_root(submission, files):
     """A submission is a copy of a chapter folder, perhaps wrapped in one
@@ -44,7 +37,6 @@ def find_chapter_root(submission, files):
             return d
     return submission
 
-
 def content_key(submission, files):
     """What a submission's grade depends on: the content of each exercise
     file (None when missing); None when it holds none of them."""
@@ -53,13 +45,9 @@ def content_key(submission, files):
                 else None for f in files)
     return key if any(key) else None
 
-
 def overlay(reference, regions, submission, dest):
-    """Build the folder to grade at dest: the reference (kept from the last
-    overlay there), with the submission's exercise files (the starter's
-    stubs for a missing one, never the reference's solution). Every
-    exercise file keeps the reference's time stamp: objects are trusted by
-    content (grading.py)."""
+    """dest: the reference with the submission's exercise files (the
+    starter's for a missing one, never the reference's solution)."""
     reference, dest = Path(reference), Path(dest)
     files = exercise_files(regions)
     source = find_chapter_root(submission, files)
@@ -73,7 +61,6 @@ def overlay(reference, regions, submission, dest):
     for rel in files:
         shutil.copystat(reference / rel, dest / rel)
 
-
 def notes(reference, regions, submission):
     """For the instructor: files missing from the submission, and changes
     that were ignored."""
@@ -86,7 +73,6 @@ def notes(reference, regions, submission):
         found.append("ignored changes to: " + " ".join(ignored[:8])
                      + (f" and {len(ignored) - 8} more" if len(ignored) > 8 else ""))
     return found
-
 
 def ignored_changes(reference, source, exercise_paths):
     """Files of the submission, other than its exercise files, that differ
@@ -102,11 +88,9 @@ def ignored_changes(reference, source, exercise_paths):
             changed.append(str(rel))
     return changed
 
-
 def shard(submissions, spec):
-    """SHARD=i/N: the i-th of N slices of the sorted submissions (every N-th
-    from the i-th, so each slice gets its share of every kind), and what
-    grade-merge checks: the slice, and which class it was cut from."""
+    """SHARD=i/N: every N-th submission from the i-th, and what grade-merge
+    checks (the slice, and its class)."""
     try:
         i, n = (int(x) for x in spec.split("/"))
         assert 1 <= i <= n
@@ -116,11 +100,9 @@ def shard(submissions, spec):
     return submissions[i - 1::n], {"index": i, "of": n, "class": names,
                                    "submissions": len(submissions)}
 
-
 def grade_class(root, chapter, exercises, submissions, work, *, seed, timeout, jobs, hide=()):
-    """Grade every submission (sorted folders) with the reference's tests,
-    `jobs` at once. Prints a line per submission in their order (the same
-    as one at a time), then what it cost. Returns the class report."""
+    """The class report of submissions graded `jobs` at once, a line each
+    printed in order, then the cost."""
     started, regions = time.monotonic(), regions_mod.scan(chapter)
     files = exercise_files(regions)
     box = runner.Sandbox(root, hide)
@@ -152,12 +134,9 @@ def grade_class(root, chapter, exercises, submissions, work, *, seed, timeout, j
             "exercises": [{"id": x.id, "title": x.title, "points": x.points} for x in exercises],
             "submissions": reports}
 
-
 def grader(root, chapter, exercises, regions, work, box, *, seed, timeout, jobs):
-    """Grade the reference (the sanity check; its build is where each
-    submission's starts, its list of tests theirs), then return its report
-    and a function that grades a submission of a given content, in a slot
-    of work/ (one per worker, on one core) that it takes for the time."""
+    """The reference's report (its build and tests start each submission's),
+    and a function that grades a submission in a slot of work/."""
     for old in [work / "objects", work / "_starter", *work.glob("slot-*")]:
         shutil.rmtree(old, ignore_errors=True)
     files = exercise_files(regions)
@@ -195,11 +174,9 @@ def grader(root, chapter, exercises, regions, work, box, *, seed, timeout, jobs)
             slots.put(i)
     return ref, grade_one
 
-
 def submission_report(sub, graded, chapter, regions, exercises, seed):
-    """A submission's report: the one of its content (graded), with its own
-    notes; without the run's time and counts, which one run of a class
-    cannot tell apart from another."""
+    """A submission's report: its content's, with its own notes, without
+    the run's times and counts."""
     try:
         if graded is None:
             files = " ".join(str(f) for f in exercise_files(regions))
@@ -222,13 +199,9 @@ def submission_report(sub, graded, chapter, regions, exercises, seed):
     rep.update(dir=str(sub.resolve()), submission=sub.name, notes=found)
     return rep
 
-
 def make_class(root, chapter, regions, dest, n, rng):
-    """A made-up class of n submissions (make bench-grading): a quarter
-    untouched starters, half partial work (each exercise file untouched, or
-    worked on: in the student's own words, some of its exercises solved, a
-    statement lost now and then), a few that do not compile, a few that
-    never end, the rest solved."""
+    """make bench-grading's class of n: a quarter untouched, half partly
+    done, a few that do not compile or never end, the rest solved."""
     by_file = {f: [r for r in regions if r.path == f] for f in exercise_files(regions)}
     kinds = (["starter"] * (n // 4) + ["partial"] * (n // 2) + ["broken"] * max(1, n // 50)
              + ["hanging"] * max(1, n // 50))

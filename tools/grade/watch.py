@@ -18,7 +18,6 @@ WATCHED_SUFFIXES = {".c", ".h", ".S", ".mk", ".ld"}
 WATCHED_NAMES = {"Makefile", "exercises"}
 SKIP_DIRS = {"build", ".git"}
 
-
 def snapshot(folder):
     """(path, mtime, size) of every file whose change should re-grade."""
     state = []
@@ -34,7 +33,6 @@ def snapshot(folder):
                 state.append((path, st.st_mtime_ns, st.st_size))
     return sorted(state)
 
-
 def wait_for_change(folder, before, interval, use_inotify):
     """Return once the snapshot differs from `before`; returns the new one."""
     while True:
@@ -45,7 +43,6 @@ def wait_for_change(folder, before, interval, use_inotify):
         now = snapshot(folder)
         if now != before:
             return now
-
 
 def inotify_wait(folder, before):
     """Block until something happens in folder (or a minute passes, as a
@@ -71,7 +68,6 @@ def inotify_wait(folder, before):
         proc.wait()
         proc.stderr.close()
 
-
 def show(rep, folder, root, hints=1, label=None):
     """The compact view: one line per exercise, then the next to do."""
     color = report_mod.use_color()
@@ -94,7 +90,6 @@ def show(rep, folder, root, hints=1, label=None):
         lines += report_mod.exercise_details(nxt, color, hints)
     return lines
 
-
 def watch(args, folder, chapter, name, label, grade_one):
     root = Path(args.root)
     use_inotify = shutil.which("inotifywait") is not None and not args.poll
@@ -112,5 +107,3 @@ def watch(args, folder, chapter, name, label, grade_one):
         print(f"\nWatching {ch_mod.display_path(folder, root)} for changes ({how}; Ctrl-C stops)",
               flush=True)
         state = wait_for_change(folder, state, args.interval, use_inotify)
-        if not args.seed_given:  # new inputs each round, unless SEED= pins them
-            args.seed = grading.new_seed()

@@ -35,7 +35,6 @@ import regions  # noqa: E402
 CHAPTER = HERE / "01-selftest"
 TIMEOUT = "2"  # seconds per test: the endless loop costs this much
 
-
 class Checks:
     def __init__(self):
         self.passed = self.failed = 0
@@ -48,7 +47,6 @@ class Checks:
         self.failed += not ok
         return ok
 
-
 def grade_tool(root, *args, env=None):
     cmd = [sys.executable, str(HERE.parent / "grade.py"), *args, "--root", str(root),
            "--chapters", str(CHAPTER.relative_to(root)), "--timeout", TIMEOUT]
@@ -56,7 +54,6 @@ def grade_tool(root, *args, env=None):
     env["NO_COLOR"] = "1"
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     return done.returncode, done.stdout + done.stderr
-
 
 def expect_error(text, files, pattern):
     """Write files into a scratch chapter, scan it; the error must match."""
@@ -72,7 +69,6 @@ def expect_error(text, files, pattern):
         except manifest.ManifestError as e:
             return re.search(pattern, str(e)) is not None, str(e)
         return False, "no error"
-
 
 def unit_checks(c):
     fn = "int f(int x)\n{\n"
@@ -128,7 +124,6 @@ def unit_checks(c):
     c.check(out == expected, "a stub replaces the region at its indentation, exercise.h goes "
                              "after the last top-level #include, book markers stay", out)
 
-
 def make_submissions(root, work, starter):
     """A folder of submissions, each a copy of the starter with a twist."""
     subs = work / "submissions"
@@ -177,7 +172,6 @@ def make_submissions(root, work, starter):
         + forever('fputs("spam, spam, spam, spam\\n", stdout);')})
     return subs
 
-
 def outside_targets(root, work):
     """Where j-writes-outside tries to write: a file it may not change and
     one it may not create in the build folder, another student's work, the
@@ -185,7 +179,6 @@ def outside_targets(root, work):
     return [work / "outside" / "keep.txt", work / "outside" / "new.txt",
             work / "submissions" / "a-solved" / "src" / "calc.c", CHAPTER / "pwned.txt",
             Path.home() / ".grade-selftest-pwned"]
-
 
 def watch_regrades(c, root, starter, how):
     """watch grades, waits, and grades again when a source file changes."""
@@ -217,7 +210,6 @@ def watch_regrades(c, root, starter, how):
             f"watch ({mode}): a saved solution of 1.2 is graded at once (10 -> 15), "
             f"next is 1.3", text)
 
-
 def clean_env(**extra):
     """The environment of a learner's shell: no make flags, no workbook."""
     env = {k: v for k, v in os.environ.items()
@@ -225,12 +217,10 @@ def clean_env(**extra):
     env.update(extra)
     return env
 
-
 def make(folder, *targets, env=None):
     done = subprocess.run(["make", "-C", str(folder), *targets], capture_output=True, text=True,
                           env=env or clean_env(), timeout=600)
     return done.returncode, done.stdout + done.stderr
-
 
 def hint_ladder(c, root, starter):
     """A failure shows the first hint; make hint shows the next, one more
@@ -249,7 +239,6 @@ def hint_ladder(c, root, starter):
     rc, out = grade_tool(root, "grade", "--dir", str(starter), "--hint", "2")
     c.check("hint 2 of 3: Track" in out and "hint 3 of 3" not in out,
             "grade --hint 2 (HINT=2): the first two hints", out)
-
 
 def chapter_names(c, root):
     """CH=1, 01, 01-name and base mean the same to every command."""
@@ -278,7 +267,6 @@ def chapter_names(c, root):
     c.check(rc != 0 and "base" in out and first.name in out,
             "make run CH=99: the accepted names, base included", out)
 
-
 def book_target(c, root):
     """make book installs what the book needs (not Criterion) and says
     where the result is."""
@@ -286,7 +274,6 @@ def book_target(c, root):
     c.check(rc == 0 and "deps.sh book" in out and "deps.sh test" not in out
             and "open build/book/index.html" in out,
             "make book: needs only the book's tools, and says to open build/book/index.html", out)
-
 
 def whose_code(c, root, work, starter):
     """Each command says whose code it acts on."""
@@ -306,7 +293,6 @@ def whose_code(c, root, work, starter):
             and Path(path[0]).parent.name != "reference" and Path(path[0]).is_file(),
             "grade: the report of a folder outside the repo is its own, printed absolute", out)
 
-
 def editors(c, root, starter):
     """compile_commands.json covers a workspace, from a dry run."""
     out_file = starter.parent / "compile_commands.json"
@@ -319,7 +305,6 @@ def editors(c, root, starter):
             and not (root / "build" / "compdb" / starter.name).exists(),
             "compile_commands.json: a workspace's files are in it, and nothing was built",
             done.stdout + done.stderr + " ".join(sorted(files)))
-
 
 def golden_columns(c, root, work, starter):
     """The golden test fails a kernel that prints a line wider than the
@@ -344,6 +329,77 @@ def golden_columns(c, root, work, starter):
             and re.search(r"80 columns \.\.\. FAILED: line 2 is 81 columns", done.stdout),
             "qemu-test: a golden boot that prints an 81-column line fails, naming the line", text)
 
+def issue_20(c, root, work, starter):
+    """Grading that sees every race and says everything: a fixed default
+    seed; every failing test's message; a compile error reported in a
+    kernel-base header (a katomic_* macro) costs only the file gcc was
+    compiling; a workspace builds under the clone's build/; and the
+    ThreadSanitizer stress of an exercise (3.1's ring) fails a push whose
+    tail is stored relaxed, which only real threads see."""
+    ref = lambda rel: (CHAPTER / rel).read_text()  # noqa: E731
+    two = work / "two-failures"
+    shutil.copytree(starter, two, ignore=shutil.ignore_patterns("build"))
+    (two / "src" / "calc.c").write_text(ref("src/calc.c").replace(
+        "    for (unsigned i = 0; i < n; i++)\n        sum += values[i];",
+        "    sum = 7;\n    for (unsigned i = 0; i < n; i++)\n        sum += values[i];"))
+    rc, out = grade_tool(root, "grade", "--dir", str(two), "--report", str(work / "two.json"))
+    rep = json.loads((work / "two.json").read_text()) if (work / "two.json").is_file() else {}
+    sums = next((e for e in rep.get("exercises", []) if e["id"] == "1.1"), {"messages": []})
+    said = " ".join(sums["messages"])
+    c.check(rep.get("seed") == grading.DEFAULT_SEED and "seed 1;" in out,
+            "grade: without SEED= the seed is the fixed default, never a random pick", out)
+    c.check("(test calc/sum_of_random_values)" in said and "(test calc/sum_of_nothing)" in said
+            and "(test calc/sum_of_nothing)" in out and "2 of its 2 tests failed" in said,
+            "grade: both failing tests of 1.1 have their message, in the report and on screen",
+            out)
+
+    macro = work / "macro-error"
+    shutil.copytree(starter, macro, ignore=shutil.ignore_patterns("build"))
+    (macro / "src" / "list.c").write_text(ref("src/list.c"))
+    (macro / "src" / "calc.c").write_text('#include "katomic.h"\n' + ref("src/calc.c").replace(
+        "    uint64_t sum = 0;\n", "    uint64_t sum = 0;\n    katomic_store(sum, 1, "
+        "memory_order_relaxed);\n"))
+    rc, out = grade_tool(root, "grade", "--dir", str(macro), "--report",
+                         str(work / "macro.json"))
+    rep = json.loads((work / "macro.json").read_text()) if (work / "macro.json").is_file() else {}
+    statuses = {e["id"]: e["status"] for e in rep.get("exercises", [])}
+    c.check(statuses == {"1.1": "compile error", "1.2": "compile error", "1.3": "ok"}
+            and "katomic.h" in out and "Score: 15/30" in out,
+            "grade: an error that gcc reports in kernel-base's katomic.h, in a macro that "
+            "calc.c uses, costs calc.c's exercises only", out)
+
+    inside = root / "workspace" / f".selftest-{os.getpid()}"
+    try:
+        shutil.copytree(starter, inside, ignore=shutil.ignore_patterns("build"))
+        done = subprocess.run(["make", "-s", "-C", str(inside), "--eval",
+                               "where-built: ; @echo $(BUILD)", "where-built"],
+                              capture_output=True, text=True, env=clean_env(), timeout=60)
+        c.check(done.stdout.strip() == str(root / "build" / "workspace" / inside.name),
+                "a copy in workspace/ builds under the clone's build/workspace/",
+                done.stdout + done.stderr)
+    finally:
+        shutil.rmtree(inside, ignore_errors=True)
+
+    chapter = root / "chapters" / "03-keyboard"
+    if not (chapter / "src" / "byte_ring.c").is_file() or not shutil.which("clang"):
+        print("SKIP  the ThreadSanitizer stress: no chapter 03 or no clang here")
+        return
+    exercises = {e.id: e for e in manifest.parse(chapter / "exercises")}
+    relaxed = work / "relaxed-tail"
+    shutil.copytree(chapter / "src", relaxed / "src")
+    ring = (relaxed / "src" / "byte_ring.c").read_text()
+    (relaxed / "src" / "byte_ring.c").write_text(ring.replace(
+        "katomic_store(&r->tail, tail + 1, memory_order_release)",
+        "katomic_store(&r->tail, tail + 1, memory_order_relaxed)"))
+    ok_ref, _ = grading.stress("ring", chapter, work / "tsan-ref")
+    ok_bad, said = grading.stress("ring", relaxed, work / "tsan-bad")
+    alone = grading.alone(exercises["3.2"], relaxed, chapter, work / "tsan-3.2" / "code")
+    ok_pop, _ = grading.stress("ring", alone, work / "tsan-3.2")
+    c.check(exercises["3.1"].tsan == ["ring"] and ok_ref and not ok_bad and ok_pop
+            and "ThreadSanitizer reports a race" in said[0] and "byte_ring_p" in " ".join(said),
+            "tsan: 3.1's ring stress passes the reference and fails a push that stores tail "
+            "relaxed (a race in byte_ring.c that the walks cannot see); 3.2's runs the "
+            "reference's push, so it passes", json.dumps(said))
 
 def book_commands(c, root, work):
     """The book's commands are checked against the tree: a chapter that
@@ -361,7 +417,7 @@ def book_commands(c, root, work):
         "Run it: `make run CH=1`, then grade it:\n\n```sh\nmake start CH=01   # a comment\n"
         "make grade CH=NN\nmake run CH=09\ncd chapters/09-later && make run\n"
         "make start CH=base\nmake no-such-target\n```\n")
-    done = subprocess.run([sys.executable, str(root / "tools" / "book" / "check-commands.py"),
+    done = subprocess.run([sys.executable, str(root / "tools" / "book" / "check.py"), "commands",
                            "--root", str(tree)], capture_output=True, text=True, env=clean_env(),
                           timeout=300)
     out = done.stdout + done.stderr
@@ -371,12 +427,10 @@ def book_commands(c, root, work):
         "make no-such-target"],
         "book commands: each one the tree cannot run is named, the others pass", out)
 
-
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
 
 def debugger_stops(c, root, starter):
     """make debug: continue, then Ctrl-C (SIGINT to the terminal's
@@ -392,8 +446,8 @@ def debugger_stops(c, root, starter):
     env = clean_env(GDB_SCRIPT=str(script), GDB_BATCH="1", GDB_PORT=str(free_port()))
     env.pop("DISPLAY", None)
     env.pop("TMUX", None)
-    debug = root / "tools" / "qemu-debug.sh"
-    proc = subprocess.Popen([str(debug), str(build / "kernel32.elf"), str(build / "kernel.elf")],
+    debug = root / "tools" / "qemu.sh"
+    proc = subprocess.Popen([str(debug), "debug", str(build / "kernel32.elf"), str(build / "kernel.elf")],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                             start_new_session=True)
     os.set_blocking(proc.stdout.fileno(), False)
@@ -402,7 +456,7 @@ def debugger_stops(c, root, starter):
         out += proc.stdout.read() or b""
         if b"RUNNING" in out and not interrupted:
             time.sleep(0.5)  # gdb is in `continue`: the kernel runs
-            done = subprocess.run([str(debug), "--monitor", str(build), "info status"],
+            done = subprocess.run([str(debug), "monitor", str(build), "info status"],
                                   capture_output=True, text=True, timeout=20)
             monitor = done.stdout + done.stderr
             os.killpg(proc.pid, signal.SIGINT)
@@ -423,7 +477,6 @@ def debugger_stops(c, root, starter):
             and "terminating on signal" not in text and proc.returncode == 0,
             "make debug: continue, then Ctrl-C stops the kernel in gdb, with QEMU alive", text)
     c.check(bool(gone), "make debug: QEMU is stopped when gdb exits", text)
-
 
 def portable_starter(c, root, work, starter):
     """A starter holds no path of the clone that wrote it: handed out alone
@@ -451,13 +504,11 @@ def portable_starter(c, root, work, starter):
     c.check(rc == 0 and str(clone / "kernel-base") in out,
             "WORKBOOK=path names the clone a lone starter builds with", out)
 
-
 def end_to_end(c, root):
     work = root / "build" / "grade-selftest"
     # Two self-tests at once (two make test) would remove each other's work.
     with grading.locked(root / "build" / "grade-selftest.lock"):
         end_to_end_in(c, root, work)
-
 
 def end_to_end_in(c, root, work):
     if work.exists():
@@ -523,6 +574,7 @@ def end_to_end_in(c, root, work):
                                                "time stamp is graded, not the stale objects", out)
 
     portable_starter(c, root, work, starter)
+    issue_20(c, root, work, starter)
     chapter_names(c, root)
     whose_code(c, root, work, starter)
     book_target(c, root)
@@ -553,7 +605,6 @@ def end_to_end_in(c, root, work):
             "invariants: a test weakened on purpose (1.2 no longer calls calc_max) is caught",
             out)
 
-
 def grade_all(root, subs, out, *args, env=None):
     """grade-all of subs into out (seed 7, 2 at once); its exit status,
     output, CSV rows and JSON reports by name. A test may use 64 MiB, not
@@ -572,11 +623,9 @@ def grade_all(root, subs, out, *args, env=None):
             "submissions"]}
     return rc, text, rows, batch
 
-
 def grades_files(out):
     return [(out / f).read_bytes() if (out / f).is_file() else f for f in
             ("grades.csv", "grades.json", "grades.html")]
-
 
 def batch_checks(c, root, work, subs):
     """grade-all: every kind of broken and hostile submission, each with a
@@ -640,7 +689,6 @@ def batch_checks(c, root, work, subs):
         "grade-all without the sandbox (GRADE_SANDBOX=rlimits): says so once; the endless loop, "
         "the endless allocation and the endless printing get the same grades", out)
 
-
 def verdicts(c, rows, batch, sandboxed):
     """What each submission of the batch must get."""
     def ex(name, ex_id):
@@ -657,9 +705,10 @@ def verdicts(c, rows, batch, sandboxed):
     statuses = {e["id"]: e["status"] for e in syntax.get("exercises", [])}
     c.check(any("error" in line for line in syntax.get("build", {}).get("errors", []))
             and statuses == {"1.1": "compile error", "1.2": "compile error", "1.3": "ok"}
-            and total("c-syntax-error") == "15",
+            and total("c-syntax-error") == "15"
+            and "compile error: src/calc.c:" in rows.get("c-syntax-error", {}).get("notes", ""),
             "grade-all: a syntax error in calc.c: its exercises 'compile error' with the "
-            "compiler's first error, list.c's exercise still graded (15)",
+            "compiler's first error (in the CSV's notes too), list.c's exercise still graded (15)",
             json.dumps(syntax, indent=1)[:3000])
     loop = ex("d-endless-loop", "1.3")
     c.check(loop["status"] == "timed out" and f"timed out after {TIMEOUT}s" in loop["messages"][0]
@@ -696,7 +745,6 @@ def verdicts(c, rows, batch, sandboxed):
             and total("m-prints-forever") == "15",
             "grade-all: endless printing: 'output limit' for 1.3 only", json.dumps(spam))
 
-
 def contained(c, root, work, rows, batch):
     """The sandbox held: nothing outside a submission's folder changed, and
     the process limit stopped the fork bomb."""
@@ -715,7 +763,6 @@ def contained(c, root, work, rows, batch):
             "grade-all's sandbox: a fork bomb gets fewer than 64 processes (calc_max returns "
             "how many it forked / 64), its other exercises are graded", json.dumps(forks))
 
-
 def bench(c, root):
     """make bench-grading's small run: the class it makes is graded as it
     was made, and it says what it cost."""
@@ -726,7 +773,6 @@ def bench(c, root):
             and "timed out" in out and "compile error" in out and "reused" in out,
             "make bench-grading N=6: a class with one that hangs and one that does not "
             "compile, graded, with the time it took and the share of compiles reused", out)
-
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -742,7 +788,6 @@ def main():
     print(f"selftest took {time.monotonic() - started:.0f}s")
     print(f"{c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
