@@ -109,6 +109,19 @@ endef
 $(foreach p,$(BENCH_SMP_PROGRAMS),$(eval $(call bench_smp_program,$(p))))
 BENCH_BINS += $(addsuffix _smp,$(addprefix $(BENCH_DIR)/bin/,$(BENCH_SMP_PROGRAMS)))
 
+# What the change to deque.c that the costs appendix recommends would buy:
+# bench/deque.c on bench/deque_seqcst.c, a copy of the chapter's deque.c
+# with seq_cst accesses in place of its two fences; figures NAME_seqcst.
+ifneq ($(filter deque,$(BENCH_BUILT)),)
+$(BENCH_DIR)/bin/deque_seqcst: $(BENCH_DIR)/bin/deque $(ROOT)/bench/deque_seqcst.c
+	@echo "  CC      bench/deque on bench/deque_seqcst.c"
+	$(BENCH_Q)gcc $(call bench_cflags,deque) -DBENCH_NAME_SUFFIX='"_seqcst"' \
+	    -I$(call bench_chapter,deque) -o $@ $(ROOT)/bench/deque.c $(ROOT)/bench/harness.c \
+	    $(ROOT)/bench/deque_seqcst.c $(BENCH_BASE) $(call bench_cpu,deque)
+	@cp $(BENCH_DIR)/bin/deque.chapter $@.chapter
+BENCH_BINS += $(BENCH_DIR)/bin/deque_seqcst
+endif
+
 # The Rust side is copied to build/ and built there: Cargo writes Cargo.lock
 # beside Cargo.toml, and a lock written by a newer cargo (rustup's) cannot be
 # read by Debian's, so none is kept in the source tree. Whichever cargo is on

@@ -11,6 +11,8 @@
 // The same figures with SMP-safe atomics (bench.mk builds them too).
 #ifdef BENCH_SMP
 #define NAME_SUFFIX "_smp"
+#elif defined(BENCH_NAME_SUFFIX) // a variant of a chapter's file (bench.mk)
+#define NAME_SUFFIX BENCH_NAME_SUFFIX
 #else
 #define NAME_SUFFIX ""
 #endif
