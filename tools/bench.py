@@ -33,6 +33,13 @@ guest instructions; this script waits for KEY_COUNT of them and keeps the
 median, min and max of each NAME. A kernel that never prints `bench: ready`
 has no key figures: nothing is recorded for it, nothing is made up.
 
+TWO CPUS (chapter 06). A kernel whose image prints `bench: batch` is
+booted with two CPUs: before `bench: ready` it prints `bench: wake
+latency_tsc=N ipis=N cpu=N` per cross-CPU wake (guest instructions under
+-icount) and `bench: batch ... speedup_x100=N ...` for a compute batch on two
+CPUs against one, which is timed again in boots without -icount (see
+two_cpus()).
+
 LOST WAKEUPS (chapter 05). A kernel that has the test
 lost_wakeups_in_a_key_flood is booted with `test=` that test alone, under
 `-icount` again: the timer interrupt types a fixed flood of keys while the
