@@ -116,8 +116,6 @@ bool deque_pop(struct deque *d, uint32_t *item)
 enum deque_steal deque_steal(struct deque *d, uint32_t *item)
 {
     // exercise: 6.1 begin
-    // Acquire: the CAS that moved top here happens before our fence, so a
-    // pop whose fence comes after ours reads this top or a later one.
     // Seq_cst loads: top before bottom in the total order, against pop's
     // seq_cst store and load (on x86 two plain movs: loads are not reordered
     // with loads, so no fence is needed).
