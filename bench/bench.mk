@@ -29,10 +29,16 @@ BENCH_NEEDS_ring := byte_ring.c
 BENCH_NEEDS_atomic_waker := future.c atomic_waker.c
 BENCH_NEEDS_executor := future.c task.c yield.c ready_queue.c executor.c
 BENCH_NEEDS_deque := deque.c
+BENCH_NEEDS_spawn2 := future.c task.c deque.c injector.c executor.c
 # endregion: bench_needs
 # A new figure file: a BENCH_NEEDS_ line, its name here, and its pair in
 # tools/bench.py's PAIRS.
-BENCH_PROGRAMS := block_on simple_executor ring atomic_waker executor deque
+BENCH_PROGRAMS := block_on simple_executor ring atomic_waker executor deque spawn2
+# Chapter 06's two-CPU code: built only with SMP-safe atomics (the lock
+# prefix), as chapter 06's kernel runs it. spawn2 plays two CPUs on host
+# threads (bench/two_cpus.c instead of bench/cpu.c).
+BENCH_SMP_ONLY := deque spawn2
+BENCH_CPU_spawn2 := two_cpus.c
 
 # The latest chapter src/ folder that holds every file program $(1) needs.
 bench_has_all = $(if $(strip $(foreach f,$(BENCH_NEEDS_$(1)),$(if $(wildcard $(2)/$(f)),,no))),,$(2))
@@ -44,7 +50,10 @@ BENCH_BINS := $(addprefix $(BENCH_DIR)/bin/,$(BENCH_BUILT))
 # BASE_PORTABLE and BASE_HOST: kmalloc over malloc, panic, kprintf), except
 # the simulated CPU: bench/cpu.c's interrupt points are empty, as the kernel's.
 BENCH_BASE := $(wildcard $(ROOT)/kernel-base/lib/*.c) \
-    $(filter-out %/simcpu.c,$(wildcard $(ROOT)/kernel-base/host/*.c)) $(ROOT)/bench/cpu.c
+    $(filter-out %/simcpu.c,$(wildcard $(ROOT)/kernel-base/host/*.c))
+bench_cpu = $(ROOT)/bench/$(or $(BENCH_CPU_$(1)),cpu.c)
+bench_cflags = $(if $(filter $(1),$(BENCH_SMP_ONLY)),$(filter-out -DKATOMIC_ONE_CPU,$(BENCH_CFLAGS)) \
+    -pthread,$(BENCH_CFLAGS))
 BENCH_BASE_HEADERS := $(wildcard $(ROOT)/kernel-base/include/*.h $(ROOT)/kernel-base/host/*.h \
     $(ROOT)/kernel-base/lib/*.h)
 
@@ -74,12 +83,12 @@ define bench_program
 $(BENCH_DIR)/bin/$(1): $(ROOT)/bench/$(1).c $(ROOT)/bench/harness.c $(ROOT)/bench/harness.h $(ROOT)/bench/yield_loop.h \
         $(addprefix $(call bench_chapter,$(1))/,$(BENCH_NEEDS_$(1))) \
         $(wildcard $(call bench_chapter,$(1))/*.h) $(BENCH_BASE) $(BENCH_BASE_HEADERS) \
-        $(ROOT)/bench/bench.mk
+        $(call bench_cpu,$(1)) $(wildcard $(ROOT)/bench/*.h) $(ROOT)/bench/bench.mk
 	@mkdir -p $$(@D)
 	@echo "  CC      bench/$(1) with $(patsubst $(ROOT)/chapters/%/src,%,$(call bench_chapter,$(1)))"
-	$(BENCH_Q)gcc $(BENCH_CFLAGS) -I$(call bench_chapter,$(1)) -o $$@ $(ROOT)/bench/$(1).c \
+	$(BENCH_Q)gcc $(call bench_cflags,$(1)) -I$(call bench_chapter,$(1)) -o $$@ $(ROOT)/bench/$(1).c \
 	    $(ROOT)/bench/harness.c $(addprefix $(call bench_chapter,$(1))/,$(BENCH_NEEDS_$(1))) \
-	    $(BENCH_BASE)
+	    $(BENCH_BASE) $(call bench_cpu,$(1))
 	@echo "$(patsubst $(ROOT)/chapters/%/src,%,$(call bench_chapter,$(1)))" > $$@.chapter
 endef
 $(foreach p,$(BENCH_BUILT),$(eval $(call bench_program,$(p))))
@@ -93,11 +102,25 @@ $(BENCH_DIR)/bin/$(1)_smp: $(BENCH_DIR)/bin/$(1)
 	@echo "  CC      bench/$(1) (SMP-safe atomics)"
 	$(BENCH_Q)gcc $(filter-out -DKATOMIC_ONE_CPU,$(BENCH_CFLAGS)) -DBENCH_SMP \
 	    -I$(call bench_chapter,$(1)) -o $$@ $(ROOT)/bench/$(1).c $(ROOT)/bench/harness.c \
-	    $(addprefix $(call bench_chapter,$(1))/,$(BENCH_NEEDS_$(1))) $(BENCH_BASE)
+	    $(addprefix $(call bench_chapter,$(1))/,$(BENCH_NEEDS_$(1))) $(BENCH_BASE) \
+	    $(call bench_cpu,$(1))
 	@cp $(BENCH_DIR)/bin/$(1).chapter $$@.chapter
 endef
 $(foreach p,$(BENCH_SMP_PROGRAMS),$(eval $(call bench_smp_program,$(p))))
 BENCH_BINS += $(addsuffix _smp,$(addprefix $(BENCH_DIR)/bin/,$(BENCH_SMP_PROGRAMS)))
+
+# What the change to deque.c that the costs appendix recommends would buy:
+# bench/deque.c on bench/deque_seqcst.c, a copy of the chapter's deque.c
+# with seq_cst accesses in place of its two fences; figures NAME_seqcst.
+ifneq ($(filter deque,$(BENCH_BUILT)),)
+$(BENCH_DIR)/bin/deque_seqcst: $(BENCH_DIR)/bin/deque $(ROOT)/bench/deque_seqcst.c
+	@echo "  CC      bench/deque on bench/deque_seqcst.c"
+	$(BENCH_Q)gcc $(call bench_cflags,deque) -DBENCH_NAME_SUFFIX='"_seqcst"' \
+	    -I$(call bench_chapter,deque) -o $@ $(ROOT)/bench/deque.c $(ROOT)/bench/harness.c \
+	    $(ROOT)/bench/deque_seqcst.c $(BENCH_BASE) $(call bench_cpu,deque)
+	@cp $(BENCH_DIR)/bin/deque.chapter $@.chapter
+BENCH_BINS += $(BENCH_DIR)/bin/deque_seqcst
+endif
 
 # The Rust side is copied to build/ and built there: Cargo writes Cargo.lock
 # beside Cargo.toml, and a lock written by a newer cargo (rustup's) cannot be

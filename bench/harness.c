@@ -11,6 +11,8 @@
 // The same figures with SMP-safe atomics (bench.mk builds them too).
 #ifdef BENCH_SMP
 #define NAME_SUFFIX "_smp"
+#elif defined(BENCH_NAME_SUFFIX) // a variant of a chapter's file (bench.mk)
+#define NAME_SUFFIX BENCH_NAME_SUFFIX
 #else
 #define NAME_SUFFIX ""
 #endif
@@ -88,7 +90,9 @@ int bench_main(int argc, char **argv, const struct bench_figure *figures, unsign
     // the operations per iteration, which tools/bench.py divides by.
     const char *fixed = getenv("BENCH_ITERATIONS");
     for (unsigned i = 0; i < count; i++) {
-        if (!selected(figures[i].name, argc, argv))
+        char name[64]; // as it is printed: callgrind's runs ask for NAME_smp by that name
+        snprintf(name, sizeof name, "%s" NAME_SUFFIX, figures[i].name);
+        if (!selected(name, argc, argv))
             continue;
         if (fixed) {
             uint64_t iterations = strtoull(fixed, NULL, 10);

@@ -33,6 +33,13 @@ guest instructions; this script waits for KEY_COUNT of them and keeps the
 median, min and max of each NAME. A kernel that never prints `bench: ready`
 has no key figures: nothing is recorded for it, nothing is made up.
 
+TWO CPUS (chapter 06). A kernel whose image prints `bench: batch` is
+booted with two CPUs: before `bench: ready` it prints `bench: wake
+latency_tsc=N ipis=N cpu=N` per cross-CPU wake (guest instructions under
+-icount) and `bench: batch ... speedup_x100=N ...` for a compute batch on two
+CPUs against one, which is timed again in boots without -icount (see
+two_cpus()).
+
 LOST WAKEUPS (chapter 05). A kernel that has the test
 lost_wakeups_in_a_key_flood is booted with `test=` that test alone, under
 `-icount` again: the timer interrupt types a fixed flood of keys while the
@@ -59,7 +66,10 @@ ROOT = os.path.dirname(TOOLS)
 
 # region: pairs
 # Each C figure and the Rust figure that does the same work (bench/rust).
-# The target is the C/Rust ratio the C side should reach (measured, never tested).
+# The target is the C/Rust ratio the C side should reach (measured, never
+# tested); a note, printed beside the ratio, says why a pair cannot reach it
+# (the costs appendix has the instruction counts and the disassembly).
+FENCE_BOUND = "fence-bound: each pop pays Chase-Lev's store-load fence (a locked or), both sides"
 PAIRS = [
     ("block_on_yield_0", "block_on_yield_0", 1.0),
     ("block_on_yield_10", "block_on_yield_10", 0.5),
@@ -68,8 +78,15 @@ PAIRS = [
     ("atomic_waker_register_wake", "atomicwaker_register_wake", 0.5),
     ("executor_spawn_run", "blogos_executor_spawn_run", 0.5),
     ("executor_yield", "blogos_executor_yield", 0.5),
-    ("deque_push_pop", "worker_push_pop", 0.5),
-    ("deque_steal", "stealer_steal", 0.5),
+    ("deque_push_pop", "worker_push_pop", 0.5, FENCE_BOUND),
+    ("deque_steal", "stealer_steal", 0.5,
+     "deque.c fences before the CAS: 2 locked insns, as crossbeam; x86 needs 1 (_seqcst)"),
+    # deque.c with the change the appendix recommends (bench/deque_seqcst.c).
+    ("deque_push_pop_seqcst", "worker_push_pop", None, FENCE_BOUND),
+    ("deque_steal_seqcst", "stealer_steal", 0.5, None),
+    # Chapter 06's executor on two host-thread CPUs (bench/spawn2.c).
+    ("spawn2_spawn_run", "tokio_spawn_run", 0.5),
+    ("spawn2_spawn_run", "async_executor_spawn_run", 0.5),
     ("simple_executor_yield", None, None),
     ("executor_yield_floor", None, None),  # an indirect call and a queue slot: the floor
     # The same C code with SMP-safe atomics (the lock prefix), for the cost of SMP.
@@ -98,7 +115,7 @@ def selection(only):
     if not only:
         return []
     names = set()
-    for c, rust, _ in PAIRS:
+    for c, rust, *_ in PAIRS:
         if only in c or (rust and only in rust):
             names.update(n for n in (c, rust) if n)
     return sorted(names) or [only]
@@ -167,14 +184,14 @@ def instructions(program, figures):
 
 def pair_figures(c, rust):
     pairs = []
-    for c_name, rust_name, target in PAIRS:
+    for c_name, rust_name, target, *note in PAIRS:
         c_ns = c.get(c_name, {}).get("median_ns")
         rust_ns = rust.get(rust_name, {}).get("median_ns") if rust_name else None
         if c_ns is None and rust_ns is None:
             continue
         ratio = round(c_ns / rust_ns, 3) if c_ns is not None and rust_ns else None
         pairs.append({"c": c_name, "rust": rust_name, "c_ns": c_ns, "rust_ns": rust_ns,
-                      "ratio": ratio, "target": target,
+                      "ratio": ratio, "target": target, "note": note[0] if note else None,
                       "c_instructions": c.get(c_name, {}).get("instructions"),
                       "rust_instructions": rust.get(rust_name, {}).get("instructions")
                       if rust_name else None})
@@ -283,6 +300,23 @@ def idle_cpu(chapter, seconds):
 
 # region: key_figures
 KEY_LINE = re.compile(r"bench: key((?: \w+=-?\d+)+)\s*$")
+# A kernel of two CPUs (chapter 06) prints these first, then `bench: ready`.
+TWO_CPUS_MARK = b"bench: batch"
+WAKE_LINE = re.compile(r"bench: wake((?: \w+=-?\d+)+)\s*$")
+BATCH_LINE = re.compile(r"bench: batch((?: \w+=-?\d+)+)\s*$")
+TWO_CPUS = ["-smp", "2"]
+TWO_CPUS_TIMEOUT = 90.0  # its two batches of compute, before the keys
+
+
+def line_values(regex, lines):
+    """NAME=VALUE pairs of every line that matches, as a list of dicts."""
+    return [dict((n, int(v)) for n, v in (pair.split("=") for pair in m.group(1).split()))
+            for m in map(regex.search, lines) if m]
+
+
+def two_cpus_image(chapter):
+    with open(kernel_image(chapter), "rb") as f:
+        return TWO_CPUS_MARK in f.read()
 
 
 def key_figures(chapter, keys):
@@ -293,9 +327,11 @@ def key_figures(chapter, keys):
     with open(kernel_image(chapter), "rb") as f:
         if b"bench: ready" not in f.read():
             return None
-    qemu = Qemu(kernel_image(chapter), "bench", ICOUNT)
+    two = two_cpus_image(chapter)
+    qemu = Qemu(kernel_image(chapter), "bench", ICOUNT + (TWO_CPUS if two else []))
     try:
-        if not qemu.wait_for(lambda q: "bench: ready" in q.lines(), BOOT_TIMEOUT):
+        if not qemu.wait_for(lambda q: "bench: ready" in q.lines(),
+                             TWO_CPUS_TIMEOUT if two else BOOT_TIMEOUT):
             return None
         # The kernel types the keys itself (kernel-base's bench_keys.c).
         typed = qemu.wait_for(lambda q: sum(1 for l in q.lines() if KEY_LINE.search(l)) >= keys,
@@ -313,6 +349,8 @@ def key_figures(chapter, keys):
     if not typed:
         fail("%s: %d of %d keys in %.0f s" % (chapter, len(values.get("polls", [])), keys,
                                               KEY_TIMEOUT))
+    if two:
+        two_cpus_icount[chapter] = qemu.lines()
     values = {name: v[:keys] for name, v in values.items()}
     figures = {name: {"median": statistics.median(v), "min": min(v), "max": max(v), "keys": len(v)}
                for name, v in values.items()}
@@ -321,6 +359,67 @@ def key_figures(chapter, keys):
             name, chapter, f["median"], f["min"], f["max"], f["keys"]), file=sys.stderr)
     return figures
 # endregion: key_figures
+
+
+# region: two_cpus
+# The lines of each two-CPU kernel's boot under ICOUNT (key_figures keeps them).
+two_cpus_icount = {}
+SPEEDUP_BOOTS, SPEEDUP_BOOTS_QUICK = 3, 1
+
+
+def two_cpus(chapter, boots):
+    """Chapter 06's figures of two CPUs (its main.c, booted with `bench`):
+    - cross-CPU wakes: CPU 0 wakes a task while CPU 1 sleeps; the guest
+      instructions from the wake to the poll on CPU 1 (under ICOUNT, from the
+      boot of key_figures), and the IPIs each wake sent;
+    - the speedup of a compute batch on two CPUs against one: under ICOUNT
+      QEMU runs both virtual CPUs in one host thread, taking turns, so the
+      guest clock counts the instructions of both and the speedup is 1 by
+      construction; it is measured in boots without ICOUNT, where each
+      virtual CPU is a host thread, in TSC cycles (the median of `boots`:
+      it needs two free host cores, which a busy machine does not have)."""
+    lines = two_cpus_icount.get(chapter)
+    if lines is None:
+        return None
+    wakes = line_values(WAKE_LINE, lines)
+    batch = line_values(BATCH_LINE, lines)
+    figures = {}
+    if wakes:
+        latency = [w["latency_tsc"] for w in wakes]
+        figures["wake"] = {"latency_insns": {"median": statistics.median(latency),
+                                             "min": min(latency), "max": max(latency)},
+                           "ipis_per_wake": sum(w["ipis"] for w in wakes) / len(wakes),
+                           "on_other_cpu": sum(1 for w in wakes if w["cpu"] != 0),
+                           "wakes": len(wakes)}
+    if batch:
+        figures["batch_icount"] = batch[0]
+    runs = []
+    for _ in range(boots):
+        qemu = Qemu(kernel_image(chapter), "bench", TWO_CPUS)
+        try:
+            qemu.wait_for(lambda q: any(BATCH_LINE.search(l) for l in q.lines()),
+                          TWO_CPUS_TIMEOUT)
+            runs += line_values(BATCH_LINE, qemu.lines())[:1]
+        finally:
+            qemu.stop()
+    if runs:
+        speedups = [r["speedup_x100"] / 100 for r in runs]
+        figures["batch"] = {"speedup": {"median": statistics.median(speedups),
+                                        "min": min(speedups), "max": max(speedups)},
+                            "boots": len(runs), "runs": runs,
+                            "load_average": round(os.getloadavg()[0], 2)}
+    w, b = figures.get("wake"), figures.get("batch")
+    if w:
+        print("two_cpus %-20s wake to poll on the other CPU: median %g guest instructions "
+              "(min %g, max %g; %d wakes), %.2f IPIs per wake" % (
+                  chapter, w["latency_insns"]["median"], w["latency_insns"]["min"],
+                  w["latency_insns"]["max"], w["wakes"], w["ipis_per_wake"]), file=sys.stderr)
+    if b:
+        print("two_cpus %-20s batch speedup on 2 CPUs: median %.2f (min %.2f, max %.2f; "
+              "%d boots without -icount)" % (chapter, b["speedup"]["median"], b["speedup"]["min"],
+                                             b["speedup"]["max"], b["boots"]), file=sys.stderr)
+    return figures or None
+# endregion: two_cpus
 
 
 # region: lost_wakeups
@@ -390,22 +489,28 @@ def fmt(value, digits=2):
     return "–" if value is None else "%.*f" % (digits, value)
 
 
-def table_rows(results):
+def table_rows(results, instructions=False):
     rows = []
     for p in results["pairs"]:
         name = p["c"] if p["rust"] in (None, p["c"]) else "%s / %s" % (p["c"], p["rust"])
         target = "" if p["target"] is None else "≤ %.1f" % p["target"]
-        rows.append((name, fmt(p["c_ns"]), fmt(p["rust_ns"]), fmt(p["ratio"]), target))
+        row = (name, fmt(p["c_ns"]), fmt(p["rust_ns"]), fmt(p["ratio"]), target)
+        if instructions:
+            row += (fmt(p.get("c_instructions"), 0), fmt(p.get("rust_instructions"), 0))
+        rows.append(row)
     return rows
 
 
 def print_table(results):
-    header = ("figure (C / Rust)", "C ns/op", "Rust ns/op", "C/Rust", "target")
-    rows = [header] + table_rows(results)
+    header = ("figure (C / Rust)", "C ns/op", "Rust ns/op", "C/Rust", "target", "C insns",
+              "Rust insns")
+    rows = [header] + table_rows(results, instructions=True)
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    notes = [None] + [p.get("note") for p in results["pairs"]]
     for i, row in enumerate(rows if len(rows) > 1 else []):
         print("  ".join(c.ljust(widths[0]) if j == 0 else c.rjust(widths[j])
-                        for j, c in enumerate(row)).rstrip())
+                        for j, c in enumerate(row)).rstrip()
+              + ("  " + notes[i] if notes[i] else ""))
         if i == 0:
             print("  ".join("-" * w for w in widths))
     idle = results["qemu"]["idle_cpu"]
@@ -425,6 +530,23 @@ def print_table(results):
             print("  %-20s %s" % (chapter, "".join("%24s" % (
                 "%g (%g-%g)" % (figures[n]["median"], figures[n]["min"], figures[n]["max"])
                 if n in figures else "–") for n in names)))
+    two = results["qemu"].get("two_cpus") or {}
+    if two:
+        print()
+        print("QEMU, two CPUs (wakes under %s; the batch without it, median of boots):"
+              % " ".join(ICOUNT))
+        for chapter, f in sorted(two.items()):
+            w, b = f.get("wake"), f.get("batch")
+            if w:
+                print("  %-20s cross-CPU wake to poll: %g guest instructions (%g-%g), "
+                      "%.2f IPIs per wake" % (chapter, w["latency_insns"]["median"],
+                                              w["latency_insns"]["min"],
+                                              w["latency_insns"]["max"], w["ipis_per_wake"]))
+            if b:
+                print("  %-20s compute batch, 2 CPUs against 1: speedup %.2f (%.2f-%.2f, "
+                      "%d boots; load average %.1f)" % (
+                          chapter, b["speedup"]["median"], b["speedup"]["min"],
+                          b["speedup"]["max"], b["boots"], b["load_average"]))
     flood = results["qemu"].get("lost_wakeups") or {}
     if flood:
         print()
@@ -473,6 +595,26 @@ def markdown(results, what, keys):
         for kernel, f in sorted((results["qemu"].get("lost_wakeups") or {}).items()):
             lines.append("| %s | %d of %d | %d, %d |" % (kernel, f["lost"], f["irq_wakes"],
                                                          f["scancodes"], f["polls"]))
+        return "\n".join(lines)
+    if what == "two":
+        two = results["qemu"].get("two_cpus") or {}
+        if not two:
+            return ("*(No two-CPU figures in this results file yet: "
+                    "`make bench UPDATE_BOOK=1` measures them.)*")
+        lines = ["| chapter | cross-CPU wake to poll (guest instructions) | IPIs per wake "
+                 "| compute batch, 2 CPUs against 1 |",
+                 "|:%s|%s:|%s:|%s:|" % ("-" * 16, "-" * 30, "-" * 12, "-" * 30)]
+        for chapter, f in sorted(two.items()):
+            w, b = f.get("wake"), f.get("batch")
+            lines.append("| %s | %s | %s | %s |" % (
+                chapter,
+                "%s (%s to %s)" % tuple(fmt(w["latency_insns"][k], 0)
+                                        for k in ("median", "min", "max")) if w else "–",
+                fmt(w["ipis_per_wake"]) if w else "–",
+                "%s× (%s to %s, %d boots)" % (fmt(b["speedup"]["median"]),
+                                              fmt(b["speedup"]["min"]),
+                                              fmt(b["speedup"]["max"]), b["boots"])
+                if b else "–"))
         return "\n".join(lines)
     if what == "machine":
         m = results["machine"]
@@ -604,7 +746,7 @@ def command_run(args):
         counts = instructions(args.rust, rust) if args.count else {}
         for name, f in rust.items():
             f["instructions"] = counts.get(name)
-    qemu = {"idle_cpu": {}, "key": {}, "lost_wakeups": {}}
+    qemu = {"idle_cpu": {}, "key": {}, "lost_wakeups": {}, "two_cpus": {}}
     # ONLY=idle (or idle_cpu) picks these; ONLY=key the per-key figures; ONLY=lost the flood.
     if not args.only or args.only in "idle_cpu":
         for chapter in args.kernel:
@@ -615,6 +757,9 @@ def command_run(args):
             figures = key_figures(chapter, KEY_COUNT_QUICK if args.quick else KEY_COUNT)
             if figures:
                 qemu["key"][chapter] = figures
+            two = two_cpus(chapter, SPEEDUP_BOOTS_QUICK if args.quick else SPEEDUP_BOOTS)
+            if two:
+                qemu["two_cpus"][chapter] = two
     if not args.only or args.only in "lost_wakeups":
         for kernel in args.flood:
             figures = lost_wakeups(kernel)
@@ -668,8 +813,8 @@ def main():
     run.add_argument("--cflags", default="")
     md = sub.add_parser("markdown")
     md.add_argument("data")
-    md.add_argument("what", choices=["table", "instructions", "idle", "keys", "lost", "machine",
-                                         "value"])
+    md.add_argument("what", choices=["table", "instructions", "idle", "keys", "lost", "two",
+                                         "machine", "value"])
     md.add_argument("keys", nargs="*")
     chart = sub.add_parser("chart")
     chart.add_argument("data")

@@ -76,6 +76,7 @@ for what in "$@"; do
                 add librust-crossbeam-queue-dev
             ls -d /usr/share/cargo/registry/crossbeam-deque-0.8* >/dev/null 2>&1 ||
                 add librust-crossbeam-deque-dev
+            for c in tokio async-executor; do ls -d /usr/share/cargo/registry/$c-1.* >/dev/null 2>&1 || add librust-$c-dev; done
         fi
         ;;
     *) echo "deps.sh: unknown need '$what'" >&2; exit 2 ;;

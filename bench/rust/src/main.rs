@@ -1,12 +1,13 @@
 //! The Rust figures of `make bench`, paired by name with the C figures of
 //! bench/*.c: the same workloads on the building blocks the Async/Await post
-//! uses (and crossbeam-deque for chapter 06), timed by the same rules as
+//! uses (and for chapter 06 crossbeam-deque, tokio and async-executor), timed by the same rules as
 //! bench/harness.c (calibrated to about 25 ms per repetition, one warm-up, 11
 //! repetitions, the median printed as `name<TAB>ns_per_op` on stdout, min and
 //! max on stderr).
 
 mod deque;
 mod executor;
+mod spawn2;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -224,6 +225,16 @@ fn main() {
             name: "stealer_steal",
             run: deque::stealer_steal,
             ops_per_iteration: deque::BATCH,
+        },
+        Figure {
+            name: "tokio_spawn_run",
+            run: spawn2::tokio_spawn_run,
+            ops_per_iteration: spawn2::TASKS,
+        },
+        Figure {
+            name: "async_executor_spawn_run",
+            run: spawn2::async_executor_spawn_run,
+            ops_per_iteration: spawn2::TASKS,
         },
     ];
     let quick = std::env::var("BENCH_QUICK").map_or(false, |v| !v.is_empty() && v != "0");
