@@ -197,7 +197,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("kind", choices=["fuzz", "tsan"])
     parser.add_argument("--seconds", type=int, default=60, help="fuzz: time per harness")
-    parser.add_argument("--timeout", type=int, default=60, help="tsan: time limit per program")
+    parser.add_argument("--timeout", type=int, default=900,
+                        help="tsan: a backstop per program (each has its own watchdog for a hang)")
     parser.add_argument("--only", help="only harnesses whose name starts with this")
     args = parser.parse_args()
     kind = args.kind
