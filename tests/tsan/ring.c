@@ -18,7 +18,7 @@
 #define BYTES cpu_threads_count(10000000u, 500000u)
 #define CAPACITY                                                                                   \
     1024 // small enough to be full and empty often, large enough to make progress under load
-#define WATCHDOG_S   50 // no progress for this long: a hang (a busy machine only slows it)
+#define WATCHDOG_S 50 // no progress for this long: a hang (a busy machine only slows it)
 
 static struct byte_ring ring;
 static uint8_t storage[CAPACITY];

@@ -20,11 +20,11 @@
 #include "cpu_threads.h"
 #include "spinlock.h"
 
-#define WAITERS      4
-#define FIFO_ROUNDS  100
-#define ADDERS       3
-#define ADDS         50000
-#define WATCHDOG_S   50 // no progress for this long: a hang (a busy machine only slows it)
+#define WAITERS     4
+#define FIFO_ROUNDS 100
+#define ADDERS      3
+#define ADDS        50000
+#define WATCHDOG_S  50 // no progress for this long: a hang (a busy machine only slows it)
 
 static struct spinlock lock;
 static unsigned order[WAITERS], entered; // under the lock

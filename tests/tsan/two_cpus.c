@@ -25,12 +25,12 @@
 #include "cpu_threads.h"
 #include "executor.h"
 
-#define CPUS         2
-#define TASKS        24
-#define IRQ_WAKES    20000u
-#define TASK_WAKES   150000u // wakes from tasks, after which they stop waking others
-#define WATCH_MS     1000    // asleep this long with a task it could take: lost
-#define WATCHDOG_S   50      // no progress for this long: a hang (a busy machine only slows it)
+#define CPUS       2
+#define TASKS      24
+#define IRQ_WAKES  20000u
+#define TASK_WAKES 150000u // wakes from tasks, after which they stop waking others
+#define WATCH_MS   1000    // asleep this long with a task it could take: lost
+#define WATCHDOG_S 50      // no progress for this long: a hang (a busy machine only slows it)
 
 static struct executor ex;
 static struct task_id ids[TASKS];
