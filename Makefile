@@ -129,8 +129,9 @@ test-snapshots:
 # and the planted bugs that the tests must catch.
 # After the programs, the checks of the whole workbook, side by side as well
 # (each one's output as it ends).
-TEST_WHOLE := book-check test-snapshots test-grading test-iso test-points test-tsan test-fuzz \
-    test-mutants
+# Longest first, so that the last to start is a short one.
+TEST_WHOLE := test-mutants test-grading test-points book-check test-tsan test-fuzz test-iso \
+    test-snapshots
 test: test-programs
 	@echo "== $(TEST_WHOLE), $(TEST_JOBS) at a time; each one's output as it ends"
 	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target PROGRAMS_TESTED=1 \
