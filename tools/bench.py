@@ -4,48 +4,25 @@
   bench.py run --out DIR [--c PROG]... [--rust PROG] [--kernel NN-name]...
                [--flood NAME]... [--quick] [--only SUBSTR] [--count]
                [--update-book FILE] [--cflags FLAGS]
-      Runs every C and Rust figure program (bench/harness.h's protocol:
-      `name<TAB>ns_per_op` on stdout, min and max on stderr) ROUNDS times,
-      taking turns, and keeps the median of the rounds; boots every
-      chapter's kernel to measure the host CPU QEMU uses while it idles, and
-      the per-key figures of the chapters that print them (see KEY FIGURES),
-      and floods the --flood kernels with keys (see LOST WAKEUPS).
-      With --count, callgrind also counts instructions per operation.
-      Prints one table, writes DIR/results.json and the charts DIR/*.svg.
-  bench.py markdown DATA (table|instructions|idle|keys|lost|machine|value KEY...)
-      A piece of the book page, as markdown, from a results file (the book's
-      filters/bench-data.lua calls this; the book never runs a benchmark).
+  bench.py markdown DATA (table|instructions|idle|keys|lost|two|machine|value KEY...)
   bench.py chart DATA OUTDIR
-      The charts of a results file, drawn with gnuplot.
 
-KEY FIGURES (the hook for chapters 03-05). A kernel booted with `bench` on
-its command line that can take keys prints the line `bench: ready`; for
-every key it then prints one line `bench: key NAME=VALUE NAME=VALUE ...`
-(for example `bench: key polls=2 latency_tsc=861`: the polls of the keyboard
-task since the previous key, and the TSC cycles from the IRQ handler's entry
-to the task seeing the key). The boot runs under `-icount shift=0,sleep=off`,
-where QEMU's TSC counts guest instructions (one instruction is 2^0 ns of
-virtual time, and the TSC follows virtual time: a loop of 2,000,000
-instructions measured 2,000,004 TSC cycles with interrupts off), so
-latency_tsc is recorded as latency_insns. The kernel types its own keys,
-from the timer interrupt, so that every run meets the same keys at the same
-guest instructions; this script waits for KEY_COUNT of them and keeps the
-median, min and max of each NAME. A kernel that never prints `bench: ready`
-has no key figures: nothing is recorded for it, nothing is made up.
-
-TWO CPUS (chapter 06). A kernel whose image prints `bench: batch` is
-booted with two CPUs: before `bench: ready` it prints `bench: wake
-latency_tsc=N ipis=N cpu=N` per cross-CPU wake (guest instructions under
--icount) and `bench: batch ... speedup_x100=N ...` for a compute batch on two
-CPUs against one, which is timed again in boots without -icount (see
-two_cpus()).
-
-LOST WAKEUPS (chapter 05). A kernel that has the test
-lost_wakeups_in_a_key_flood is booted with `test=` that test alone, under
-`-icount` again: the timer interrupt types a fixed flood of keys while the
-executor idles, and the test prints how many wakes from interrupts the
-executor slept through. make bench boots chapter 05's kernel and its naive
-twin (IDLE=naive IDLE_WINDOW=large), the same flood for both.
+`run` runs every C and Rust figure program (bench/harness.h's protocol:
+`name<TAB>ns_per_op` on stdout, min and max on stderr) ROUNDS times, taking
+turns, and keeps the median of the rounds; with --count callgrind also counts
+instructions per operation. Then it boots the kernels: every chapter's, for
+the host CPU QEMU uses while it idles; one whose image prints `bench: ready`
+with `bench` on its command line, for the figures of the keys it types itself
+from the timer interrupt (`bench: key NAME=VALUE ...`, KEY_COUNT of them,
+under -icount shift=0,sleep=off, where the TSC counts guest instructions, so
+latency_tsc is recorded as latency_insns); one that prints `bench: batch`
+(chapter 06) on two CPUs, for its cross-CPU wakes (`bench: wake ...`) and a
+compute batch's speedup, timed again in boots without -icount; and each
+--flood kernel, for the wakes from interrupts lost in chapter 05's key-flood
+test. It prints one table and writes DIR/results.json and the charts
+DIR/*.svg. `markdown` formats a piece of the book page from a results file
+(the book's filters/bench-data.lua: the book never runs a benchmark);
+`chart` draws a results file's charts with gnuplot.
 """
 import argparse
 import datetime
@@ -64,7 +41,6 @@ import time
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TOOLS)
 
-# region: pairs
 # Each C figure and the Rust figure that does the same work (bench/rust).
 # The target is the C/Rust ratio the C side should reach (measured, never
 # tested); a note, printed beside the ratio, says why a pair cannot reach it
@@ -93,19 +69,32 @@ PAIRS = [
     ("ring_push_pop_smp", "arrayqueue_push_pop", None),
     ("atomic_waker_register_wake_smp", "atomicwaker_register_wake", None),
 ]
-# endregion: pairs
 
 ROUNDS = 3  # runs of each figure program, taking turns with the other side (QUICK: 1)
 IDLE_SECONDS, IDLE_SECONDS_QUICK = 10.0, 2.0
 KEY_COUNT, KEY_COUNT_QUICK = 20, 5
+SPEEDUP_BOOTS, SPEEDUP_BOOTS_QUICK = 3, 1
 BOOT_TIMEOUT = 5.0
 KEY_TIMEOUT = 60.0
+TWO_CPUS_TIMEOUT = 90.0  # two batches of compute, before the keys
 ICOUNT = ["-icount", "shift=0,sleep=off"]  # deterministic: a TSC cycle is an instruction
+TWO_CPUS = ["-smp", "2"]
 FIGURE_LINE = re.compile(r"(\S+)\s+([0-9.]+) ns/op\s+\(min ([0-9.]+), max ([0-9.]+)")
+OPS_LINE = re.compile(r"(\S+): \d+ iterations of (\d+) ops")
+INSTRUCTIONS_PER_RUN = 2e7  # per figure and run under callgrind: about a second
+KEY_LINE, WAKE_LINE, BATCH_LINE = (re.compile(r"bench: %s((?: \w+=-?\d+)+)\s*$" % kind)
+                                   for kind in ("key", "wake", "batch"))
+FLOOD_TEST = "lost_wakeups_in_a_key_flood"
+FLOOD_LINE = re.compile(r"(\d+) of (\d+) wakes from interrupts lost; keyboard task: "
+                        r"(\d+) scancodes in (\d+) polls")
 
 
 def fail(message):
     sys.exit("bench.py: " + message)
+
+
+def spread(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
 # ---- host figures --------------------------------------------------------------
@@ -142,9 +131,25 @@ def run_figures(program, args, quick):
     return figures
 
 
-# region: instructions
-OPS_LINE = re.compile(r"(\S+): \d+ iterations of (\d+) ops")
-INSTRUCTIONS_PER_RUN = 2e7  # per figure and run under callgrind: about a second
+def run_rounds(programs, selected, rounds, quick):
+    """Runs every program `rounds` times, taking turns (C, Rust, C, Rust...), so
+    that both sides sample the same stretch of a busy machine's noise; a
+    figure is the median of its rounds' medians, with the extremes of all."""
+    runs = {}
+    for r in range(rounds):
+        if rounds > 1:
+            print("== round %d of %d" % (r + 1, rounds), file=sys.stderr)
+        for program in programs:
+            for name, f in run_figures(program, selected, quick).items():
+                runs.setdefault(program, {}).setdefault(name, []).append(f)
+    results = {}
+    for program, figures in runs.items():
+        results[program] = {name: {
+            "median_ns": statistics.median(f["median_ns"] for f in fs),
+            "min_ns": min((f["min_ns"] for f in fs if f["min_ns"] is not None), default=None),
+            "max_ns": max((f["max_ns"] for f in fs if f["max_ns"] is not None), default=None),
+            "rounds": [f["median_ns"] for f in fs]} for name, fs in figures.items()}
+    return results
 
 
 def valgrind_instructions(program, figure, iterations):
@@ -179,22 +184,20 @@ def instructions(program, figures):
         print("instructions %-28s %8.1f per op (callgrind)" % (name, counts[name]),
               file=sys.stderr)
     return counts
-# endregion: instructions
 
 
 def pair_figures(c, rust):
     pairs = []
     for c_name, rust_name, target, *note in PAIRS:
-        c_ns = c.get(c_name, {}).get("median_ns")
-        rust_ns = rust.get(rust_name, {}).get("median_ns") if rust_name else None
+        cf, rf = c.get(c_name, {}), rust.get(rust_name, {})
+        c_ns, rust_ns = cf.get("median_ns"), rf.get("median_ns")
         if c_ns is None and rust_ns is None:
             continue
-        ratio = round(c_ns / rust_ns, 3) if c_ns is not None and rust_ns else None
         pairs.append({"c": c_name, "rust": rust_name, "c_ns": c_ns, "rust_ns": rust_ns,
-                      "ratio": ratio, "target": target, "note": note[0] if note else None,
-                      "c_instructions": c.get(c_name, {}).get("instructions"),
-                      "rust_instructions": rust.get(rust_name, {}).get("instructions")
-                      if rust_name else None})
+                      "ratio": round(c_ns / rust_ns, 3) if c_ns is not None and rust_ns else None,
+                      "target": target, "note": note[0] if note else None,
+                      "c_instructions": cf.get("instructions"),
+                      "rust_instructions": rf.get("instructions")})
     return pairs
 
 
@@ -262,25 +265,31 @@ def kernel_image(chapter):
     return copy
 
 
-# region: idle_cpu
-def boot_printing(chapter):
-    """QEMU running the chapter's kernel once it printed a line, or None."""
-    for attempt in range(2):  # a second try, for a machine too busy to boot in time
-        qemu = Qemu(kernel_image(chapter))
-        if qemu.wait_for(lambda q: b"\n" in q.output, BOOT_TIMEOUT):
-            return qemu
-        qemu.stop()
-    print("bench: %s printed nothing in %.0f s; no idle figure" % (chapter, BOOT_TIMEOUT),
-          file=sys.stderr)
-    return None
+def image_has(chapter, text):
+    """Whether the kernel can print `text`: one that cannot needs no boot (and
+    no time-out waiting for a line that never comes)."""
+    with open(kernel_image(chapter), "rb") as f:
+        return text.encode() in f.read()
+
+
+def line_values(regex, lines):
+    """NAME=VALUE pairs of every line that matches, as a list of dicts."""
+    return [dict((n, int(v)) for n, v in (pair.split("=") for pair in m.group(1).split()))
+            for m in map(regex.search, lines) if m]
 
 
 def idle_cpu(chapter, seconds):
     """Host CPU time of QEMU over `seconds` after the kernel's first serial line,
     as a percentage of one core: ~100 % for a kernel that polls, well under 2 %
     for one that halts."""
-    qemu = boot_printing(chapter)
-    if not qemu:
+    for attempt in range(2):  # a second try, for a machine too busy to boot in time
+        qemu = Qemu(kernel_image(chapter))
+        if qemu.wait_for(lambda q: b"\n" in q.output, BOOT_TIMEOUT):
+            break
+        qemu.stop()
+    else:
+        print("bench: %s printed nothing in %.0f s; no idle figure" % (chapter, BOOT_TIMEOUT),
+              file=sys.stderr)
         return None
     try:
         cpu0, wall0 = qemu.cpu_seconds(), time.monotonic()
@@ -295,102 +304,55 @@ def idle_cpu(chapter, seconds):
     print("idle_cpu %-20s %6.1f %% of a core over %.0f s" % (chapter, percent, seconds),
           file=sys.stderr)
     return {"percent": round(percent, 2), "seconds": seconds}
-# endregion: idle_cpu
-
-
-# region: key_figures
-KEY_LINE = re.compile(r"bench: key((?: \w+=-?\d+)+)\s*$")
-# A kernel of two CPUs (chapter 06) prints these first, then `bench: ready`.
-TWO_CPUS_MARK = b"bench: batch"
-WAKE_LINE = re.compile(r"bench: wake((?: \w+=-?\d+)+)\s*$")
-BATCH_LINE = re.compile(r"bench: batch((?: \w+=-?\d+)+)\s*$")
-TWO_CPUS = ["-smp", "2"]
-TWO_CPUS_TIMEOUT = 90.0  # its two batches of compute, before the keys
-
-
-def line_values(regex, lines):
-    """NAME=VALUE pairs of every line that matches, as a list of dicts."""
-    return [dict((n, int(v)) for n, v in (pair.split("=") for pair in m.group(1).split()))
-            for m in map(regex.search, lines) if m]
-
-
-def two_cpus_image(chapter):
-    with open(kernel_image(chapter), "rb") as f:
-        return TWO_CPUS_MARK in f.read()
 
 
 def key_figures(chapter, keys):
-    """The per-key figures of a kernel that implements the hook of the module
-    docstring, or None for one that does not."""
-    # A kernel that implements the hook has the line in its image: the others
-    # need no boot (and no time-out waiting for a line that never comes).
-    with open(kernel_image(chapter), "rb") as f:
-        if b"bench: ready" not in f.read():
-            return None
-    two = two_cpus_image(chapter)
+    """The per-key figures of a kernel that prints `bench: ready`, or None; and
+    for a kernel of two CPUs the lines of that boot (for two_cpus), or None."""
+    if not image_has(chapter, "bench: ready"):
+        return None, None
+    two = image_has(chapter, "bench: batch")
     qemu = Qemu(kernel_image(chapter), "bench", ICOUNT + (TWO_CPUS if two else []))
     try:
         if not qemu.wait_for(lambda q: "bench: ready" in q.lines(),
                              TWO_CPUS_TIMEOUT if two else BOOT_TIMEOUT):
-            return None
+            return None, None
         # The kernel types the keys itself (kernel-base's bench_keys.c).
-        typed = qemu.wait_for(lambda q: sum(1 for l in q.lines() if KEY_LINE.search(l)) >= keys,
+        typed = qemu.wait_for(lambda q: len(line_values(KEY_LINE, q.lines())) >= keys,
                               KEY_TIMEOUT)
-        values = {}
-        for line in qemu.lines():
-            m = KEY_LINE.search(line)
-            for pair in (m.group(1).split() if m else []):
-                name, value = pair.split("=")
-                # Under ICOUNT the TSC counts instructions (the docstring).
-                name = "latency_insns" if name == "latency_tsc" else name
-                values.setdefault(name, []).append(int(value))
     finally:
         qemu.stop()
+    values = {}
+    for line in line_values(KEY_LINE, qemu.lines()):
+        for name, value in line.items():
+            # Under ICOUNT the TSC counts instructions.
+            values.setdefault("latency_insns" if name == "latency_tsc" else name, []).append(value)
     if not typed:
         fail("%s: %d of %d keys in %.0f s" % (chapter, len(values.get("polls", [])), keys,
                                               KEY_TIMEOUT))
-    if two:
-        two_cpus_icount[chapter] = qemu.lines()
-    values = {name: v[:keys] for name, v in values.items()}
-    figures = {name: {"median": statistics.median(v), "min": min(v), "max": max(v), "keys": len(v)}
-               for name, v in values.items()}
+    figures = {name: dict(spread(v[:keys]), keys=len(v[:keys])) for name, v in values.items()}
     for name, f in sorted(figures.items()):
         print("key %-8s %-20s median %s (min %s, max %s; %d keys)" % (
             name, chapter, f["median"], f["min"], f["max"], f["keys"]), file=sys.stderr)
-    return figures
-# endregion: key_figures
+    return figures, (qemu.lines() if two else None)
 
 
-# region: two_cpus
-# The lines of each two-CPU kernel's boot under ICOUNT (key_figures keeps them).
-two_cpus_icount = {}
-SPEEDUP_BOOTS, SPEEDUP_BOOTS_QUICK = 3, 1
-
-
-def two_cpus(chapter, boots):
-    """Chapter 06's figures of two CPUs (its main.c, booted with `bench`):
-    - cross-CPU wakes: CPU 0 wakes a task while CPU 1 sleeps; the guest
-      instructions from the wake to the poll on CPU 1 (under ICOUNT, from the
-      boot of key_figures), and the IPIs each wake sent;
-    - the speedup of a compute batch on two CPUs against one: under ICOUNT
-      QEMU runs both virtual CPUs in one host thread, taking turns, so the
-      guest clock counts the instructions of both and the speedup is 1 by
-      construction; it is measured in boots without ICOUNT, where each
-      virtual CPU is a host thread, in TSC cycles (the median of `boots`:
-      it needs two free host cores, which a busy machine does not have)."""
-    lines = two_cpus_icount.get(chapter)
+def two_cpus(chapter, lines, boots):
+    """Chapter 06's figures of two CPUs (None for another kernel): the guest
+    instructions from a wake on CPU 0 to the poll on CPU 1 and the IPIs per
+    wake, from `lines` (key_figures' boot under ICOUNT); and a compute batch's
+    speedup on two CPUs against one, from `boots` boots without ICOUNT (under
+    it QEMU runs both CPUs in one host thread, so the speedup would be 1)."""
     if lines is None:
         return None
-    wakes = line_values(WAKE_LINE, lines)
-    batch = line_values(BATCH_LINE, lines)
     figures = {}
+    wakes = line_values(WAKE_LINE, lines)
     if wakes:
-        latency = [w["latency_tsc"] for w in wakes]
-        figures["wake"] = {"latency_insns": {"median": statistics.median(latency),
-                                             "min": min(latency), "max": max(latency)},
+        figures["wake"] = {"latency_insns": spread([w["latency_tsc"] for w in wakes]),
                            "ipis_per_wake": sum(w["ipis"] for w in wakes) / len(wakes),
                            "on_other_cpu": sum(1 for w in wakes if w["cpu"] != 0),
                            "wakes": len(wakes)}
+    batch = line_values(BATCH_LINE, lines)
     if batch:
         figures["batch_icount"] = batch[0]
     runs = []
@@ -403,38 +365,20 @@ def two_cpus(chapter, boots):
         finally:
             qemu.stop()
     if runs:
-        speedups = [r["speedup_x100"] / 100 for r in runs]
-        figures["batch"] = {"speedup": {"median": statistics.median(speedups),
-                                        "min": min(speedups), "max": max(speedups)},
+        figures["batch"] = {"speedup": spread([r["speedup_x100"] / 100 for r in runs]),
                             "boots": len(runs), "runs": runs,
                             "load_average": round(os.getloadavg()[0], 2)}
-    w, b = figures.get("wake"), figures.get("batch")
-    if w:
-        print("two_cpus %-20s wake to poll on the other CPU: median %g guest instructions "
-              "(min %g, max %g; %d wakes), %.2f IPIs per wake" % (
-                  chapter, w["latency_insns"]["median"], w["latency_insns"]["min"],
-                  w["latency_insns"]["max"], w["wakes"], w["ipis_per_wake"]), file=sys.stderr)
-    if b:
-        print("two_cpus %-20s batch speedup on 2 CPUs: median %.2f (min %.2f, max %.2f; "
-              "%d boots without -icount)" % (chapter, b["speedup"]["median"], b["speedup"]["min"],
-                                             b["speedup"]["max"], b["boots"]), file=sys.stderr)
+    for line in two_cpus_lines(chapter, figures):
+        print("two_cpus" + line, file=sys.stderr)
     return figures or None
-# endregion: two_cpus
-
-
-# region: lost_wakeups
-FLOOD_TEST = "lost_wakeups_in_a_key_flood"
-FLOOD_LINE = re.compile(r"(\d+) of (\d+) wakes from interrupts lost; keyboard task: "
-                        r"(\d+) scancodes in (\d+) polls")
 
 
 def lost_wakeups(kernel):
     """The key flood of chapter 05's kernel test, booted alone under ICOUNT:
     the wakes from interrupts the executor slept through, of all it had, and
     the keyboard task's scancodes and polls. None for a kernel without it."""
-    with open(kernel_image(kernel), "rb") as f:
-        if FLOOD_TEST.encode() not in f.read():
-            return None
+    if not image_has(kernel, FLOOD_TEST):
+        return None
     qemu = Qemu(kernel_image(kernel), "test=" + FLOOD_TEST, ICOUNT)
     try:
         qemu.wait_for(lambda q: q.proc.poll() is not None, 30.0)
@@ -445,10 +389,9 @@ def lost_wakeups(kernel):
     if not m or not passed:
         fail("%s: the %s test did not pass:\n%s" % (kernel, FLOOD_TEST, "\n".join(qemu.lines())))
     lost, wakes, scancodes, polls = map(int, m.groups())
-    print("lost_wakeups %-20s %d of %d wakes from interrupts lost; %d scancodes in %d polls"
-          % (kernel, lost, wakes, scancodes, polls), file=sys.stderr)
-    return {"lost": lost, "irq_wakes": wakes, "scancodes": scancodes, "polls": polls}
-# endregion: lost_wakeups
+    figures = {"lost": lost, "irq_wakes": wakes, "scancodes": scancodes, "polls": polls}
+    print("lost_wakeups" + flood_line(kernel, figures), file=sys.stderr)
+    return figures
 
 
 # ---- the machine -------------------------------------------------------------------
@@ -463,12 +406,9 @@ def first_line(command):
 
 
 def machine(cflags, rustc):
-    cpu = None
     with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+        cpu = next((line.split(":", 1)[1].strip() for line in f
+                    if line.startswith("model name")), None)
     return {
         "cpu": cpu or platform.processor(),
         "cores": os.cpu_count(),
@@ -489,16 +429,41 @@ def fmt(value, digits=2):
     return "–" if value is None else "%.*f" % (digits, value)
 
 
+def pair_name(p):
+    return p["c"] if p["rust"] in (None, p["c"]) else "%s / %s" % (p["c"], p["rust"])
+
+
 def table_rows(results, instructions=False):
     rows = []
     for p in results["pairs"]:
-        name = p["c"] if p["rust"] in (None, p["c"]) else "%s / %s" % (p["c"], p["rust"])
         target = "" if p["target"] is None else "≤ %.1f" % p["target"]
-        row = (name, fmt(p["c_ns"]), fmt(p["rust_ns"]), fmt(p["ratio"]), target)
+        row = (pair_name(p), fmt(p["c_ns"]), fmt(p["rust_ns"]), fmt(p["ratio"]), target)
         if instructions:
             row += (fmt(p.get("c_instructions"), 0), fmt(p.get("rust_instructions"), 0))
         rows.append(row)
     return rows
+
+
+def two_cpus_lines(chapter, f):
+    """The two-CPU figures of one chapter, for the table (and the run's log)."""
+    w, b = f.get("wake"), f.get("batch")
+    lines = []
+    if w:
+        lines.append("  %-20s cross-CPU wake to poll: %g guest instructions (%g-%g), "
+                     "%.2f IPIs per wake" % (chapter, w["latency_insns"]["median"],
+                                             w["latency_insns"]["min"],
+                                             w["latency_insns"]["max"], w["ipis_per_wake"]))
+    if b:
+        lines.append("  %-20s compute batch, 2 CPUs against 1: speedup %.2f (%.2f-%.2f, "
+                     "%d boots; load average %.1f)" % (
+                         chapter, b["speedup"]["median"], b["speedup"]["min"],
+                         b["speedup"]["max"], b["boots"], b["load_average"]))
+    return lines
+
+
+def flood_line(kernel, f):
+    return "  %-20s %d of %d wakes from interrupts lost; %d scancodes in %d polls" % (
+        kernel, f["lost"], f["irq_wakes"], f["scancodes"], f["polls"])
 
 
 def print_table(results):
@@ -513,109 +478,90 @@ def print_table(results):
               + ("  " + notes[i] if notes[i] else ""))
         if i == 0:
             print("  ".join("-" * w for w in widths))
-    idle = results["qemu"]["idle_cpu"]
-    if idle:
-        print()
-        print("QEMU, host CPU while the kernel idles (% of one core):")
-        for chapter, f in sorted(idle.items()):
+    qemu, icount = results["qemu"], " ".join(ICOUNT)
+    if qemu["idle_cpu"]:
+        print("\nQEMU, host CPU while the kernel idles (% of one core):")
+        for chapter, f in sorted(qemu["idle_cpu"].items()):
             print("  %-20s %s" % (chapter, "–" if f is None else "%.1f %%" % f["percent"]))
-    keys = results["qemu"]["key"]
+    keys = qemu["key"]
     if keys:
-        print()
         count = max(f["keys"] for figures in keys.values() for f in figures.values())
-        print("QEMU, per key (%s; median, min-max of %d keys):" % (" ".join(ICOUNT), count))
+        print("\nQEMU, per key (%s; median, min-max of %d keys):" % (icount, count))
         names = sorted({n for figures in keys.values() for n in figures})
         print("  %-20s %s" % ("", "".join("%24s" % n for n in names)))
         for chapter, figures in sorted(keys.items()):
             print("  %-20s %s" % (chapter, "".join("%24s" % (
                 "%g (%g-%g)" % (figures[n]["median"], figures[n]["min"], figures[n]["max"])
                 if n in figures else "–") for n in names)))
-    two = results["qemu"].get("two_cpus") or {}
-    if two:
-        print()
-        print("QEMU, two CPUs (wakes under %s; the batch without it, median of boots):"
-              % " ".join(ICOUNT))
-        for chapter, f in sorted(two.items()):
-            w, b = f.get("wake"), f.get("batch")
-            if w:
-                print("  %-20s cross-CPU wake to poll: %g guest instructions (%g-%g), "
-                      "%.2f IPIs per wake" % (chapter, w["latency_insns"]["median"],
-                                              w["latency_insns"]["min"],
-                                              w["latency_insns"]["max"], w["ipis_per_wake"]))
-            if b:
-                print("  %-20s compute batch, 2 CPUs against 1: speedup %.2f (%.2f-%.2f, "
-                      "%d boots; load average %.1f)" % (
-                          chapter, b["speedup"]["median"], b["speedup"]["min"],
-                          b["speedup"]["max"], b["boots"], b["load_average"]))
-    flood = results["qemu"].get("lost_wakeups") or {}
-    if flood:
-        print()
-        print("QEMU, a key flood while the executor idles (%s):" % " ".join(ICOUNT))
-        for kernel, f in sorted(flood.items()):
-            print("  %-20s %d of %d wakes from interrupts lost; %d scancodes in %d polls" % (
-                kernel, f["lost"], f["irq_wakes"], f["scancodes"], f["polls"]))
+    if qemu.get("two_cpus"):
+        print("\nQEMU, two CPUs (wakes under %s; the batch without it, median of boots):"
+              % icount)
+        for chapter, f in sorted(qemu["two_cpus"].items()):
+            print("\n".join(two_cpus_lines(chapter, f)))
+    if qemu.get("lost_wakeups"):
+        print("\nQEMU, a key flood while the executor idles (%s):" % icount)
+        for kernel, f in sorted(qemu["lost_wakeups"].items()):
+            print(flood_line(kernel, f))
+
+
+def md_table(header, dashes, rows):
+    """A pandoc pipe table; the dashes set the columns' relative widths."""
+    return "\n".join(["| %s |" % " | ".join(header),
+                      "|:%s|%s" % ("-" * dashes[0], "".join("%s:|" % ("-" * d)
+                                                             for d in dashes[1:]))]
+                     + ["| %s |" % " | ".join(row) for row in rows])
+
+
+def span(f, digits=0):
+    return "%s (%s to %s)" % tuple(fmt(f[k], digits) for k in ("median", "min", "max"))
 
 
 def markdown(results, what, keys):
+    qemu = results["qemu"]
     if what == "table":
-        # The dashes set the columns' relative widths (pandoc, for a wide table).
-        lines = ["| figure (C / Rust) | C ns/op | Rust ns/op | C/Rust | target |",
-                 "|:%s|%s:|%s:|%s:|%s:|" % ("-" * 44, "-" * 9, "-" * 10, "-" * 8, "-" * 8)]
-        for name, c, rust, ratio, target in table_rows(results):
-            lines.append("| `%s` | %s | %s | %s | %s |" % (name.replace(" / ", "` / `"), c, rust,
-                                                            ratio, target))
-        return "\n".join(lines)
+        return md_table(("figure (C / Rust)", "C ns/op", "Rust ns/op", "C/Rust", "target"),
+                        (44, 9, 10, 8, 8),
+                        [("`%s`" % row[0].replace(" / ", "` / `"),) + row[1:]
+                         for row in table_rows(results)])
     if what == "instructions":
-        lines = ["| figure (C / Rust) | C instructions/op | Rust instructions/op |",
-                 "|:%s|%s:|%s:|" % ("-" * 44, "-" * 14, "-" * 14)]
-        for p in results["pairs"]:
-            if p.get("c_instructions") is None and p.get("rust_instructions") is None:
-                continue
-            name = p["c"] if p["rust"] in (None, p["c"]) else "%s / %s" % (p["c"], p["rust"])
-            lines.append("| `%s` | %s | %s |" % (name.replace(" / ", "` / `"),
-                                                 fmt(p.get("c_instructions"), 0),
-                                                 fmt(p.get("rust_instructions"), 0)))
-        return "\n".join(lines)
+        return md_table(("figure (C / Rust)", "C instructions/op", "Rust instructions/op"),
+                        (44, 14, 14),
+                        [("`%s`" % pair_name(p).replace(" / ", "` / `"),
+                          fmt(p.get("c_instructions"), 0), fmt(p.get("rust_instructions"), 0))
+                         for p in results["pairs"] if p.get("c_instructions") is not None
+                         or p.get("rust_instructions") is not None])
     if what == "idle":
-        lines = ["| chapter | host CPU while idle |", "|:%s|%s:|" % ("-" * 30, "-" * 20)]
-        for chapter, f in sorted(results["qemu"]["idle_cpu"].items()):
-            lines.append("| %s | %s |" % (chapter, "–" if f is None else "%.1f %%" % f["percent"]))
-        return "\n".join(lines)
+        return md_table(("chapter", "host CPU while idle"), (30, 20),
+                        [(chapter, "–" if f is None else "%.1f %%" % f["percent"])
+                         for chapter, f in sorted(qemu["idle_cpu"].items())])
     if what == "keys":
-        lines = ["| chapter | polls per key | interrupt to task (guest instructions) |",
-                 "|:%s|%s:|%s:|" % ("-" * 24, "-" * 24, "-" * 30)]
-        for chapter, f in sorted(results["qemu"]["key"].items()):
-            cells = ["%s (%s to %s)" % tuple(fmt(f[n][k], 0) for k in ("median", "min", "max"))
-                     if n in f else "–" for n in ("polls", "latency_insns")]
-            lines.append("| %s | %s | %s |" % (chapter, cells[0], cells[1]))
-        return "\n".join(lines)
+        return md_table(("chapter", "polls per key", "interrupt to task (guest instructions)"),
+                        (24, 24, 30),
+                        [(chapter,) + tuple(span(f[n]) if n in f else "–"
+                                            for n in ("polls", "latency_insns"))
+                         for chapter, f in sorted(qemu["key"].items())])
     if what == "lost":
-        lines = ["| kernel | wakes from interrupts lost | keyboard task: scancodes, polls |",
-                 "|:%s|%s:|%s:|" % ("-" * 24, "-" * 28, "-" * 30)]
-        for kernel, f in sorted((results["qemu"].get("lost_wakeups") or {}).items()):
-            lines.append("| %s | %d of %d | %d, %d |" % (kernel, f["lost"], f["irq_wakes"],
-                                                         f["scancodes"], f["polls"]))
-        return "\n".join(lines)
+        return md_table(("kernel", "wakes from interrupts lost",
+                         "keyboard task: scancodes, polls"), (24, 28, 30),
+                        [(kernel, "%d of %d" % (f["lost"], f["irq_wakes"]),
+                          "%d, %d" % (f["scancodes"], f["polls"]))
+                         for kernel, f in sorted((qemu.get("lost_wakeups") or {}).items())])
     if what == "two":
-        two = results["qemu"].get("two_cpus") or {}
+        two = qemu.get("two_cpus") or {}
         if not two:
             return ("*(No two-CPU figures in this results file yet: "
                     "`make bench UPDATE_BOOK=1` measures them.)*")
-        lines = ["| chapter | cross-CPU wake to poll (guest instructions) | IPIs per wake "
-                 "| compute batch, 2 CPUs against 1 |",
-                 "|:%s|%s:|%s:|%s:|" % ("-" * 16, "-" * 30, "-" * 12, "-" * 30)]
+        rows = []
         for chapter, f in sorted(two.items()):
             w, b = f.get("wake"), f.get("batch")
-            lines.append("| %s | %s | %s | %s |" % (
-                chapter,
-                "%s (%s to %s)" % tuple(fmt(w["latency_insns"][k], 0)
-                                        for k in ("median", "min", "max")) if w else "–",
-                fmt(w["ipis_per_wake"]) if w else "–",
-                "%s× (%s to %s, %d boots)" % (fmt(b["speedup"]["median"]),
-                                              fmt(b["speedup"]["min"]),
-                                              fmt(b["speedup"]["max"]), b["boots"])
-                if b else "–"))
-        return "\n".join(lines)
+            rows.append((chapter, span(w["latency_insns"]) if w else "–",
+                         fmt(w["ipis_per_wake"]) if w else "–",
+                         "%s× (%s to %s, %d boots)" % (
+                             fmt(b["speedup"]["median"]), fmt(b["speedup"]["min"]),
+                             fmt(b["speedup"]["max"]), b["boots"]) if b else "–"))
+        return md_table(("chapter", "cross-CPU wake to poll (guest instructions)",
+                         "IPIs per wake", "compute batch, 2 CPUs against 1"),
+                        (16, 30, 12, 30), rows)
     if what == "machine":
         m = results["machine"]
         load = m.get("load_average")
@@ -623,32 +569,49 @@ def markdown(results, what, keys):
             m["cpu"], m["cores"], m["os"], m["compiler"], m["rustc"] or "no Rust",
             m["qemu"], m["date"][:10],
             " (load average %.1f: a shared machine)" % load[0] if load and load[0] > 1.5 else ""))
-    if what == "value":
-        value = results
-        for key in keys:
-            if not isinstance(value, dict) or key not in value:
-                fail("no %s in the results" % "/".join(keys))
-            value = value[key]
-        if isinstance(value, float):  # one decimal at most, as the tables show them
-            return "%d" % value if value == int(value) else "%.1f" % value
-        return str(value)
-    fail("markdown: unknown piece %r" % what)
-
-
-# region: charts
-def gnuplot(script):
-    proc = subprocess.run(["gnuplot"], input=script, text=True, stderr=subprocess.PIPE)
-    if proc.returncode != 0 or proc.stderr.strip():
-        fail("gnuplot: " + proc.stderr.strip())
+    value = results  # what == "value": the value at keys, as the tables show it
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            fail("no %s in the results" % "/".join(keys))
+        value = value[key]
+    if isinstance(value, float):  # one decimal at most, as the tables show them
+        return "%d" % value if value == int(value) else "%.1f" % value
+    return str(value)
 
 
 SVG_TERMINAL = ('set terminal svg size 760,380 dynamic noenhanced font "Helvetica,12" '
                 'background rgb "white"\n')
+PAIRS_CHART = SVG_TERMINAL + """
+set output 'OUTPUT'
+set datafile missing '-'
+set style data histogram
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set logscale y
+set ylabel 'ns per operation (log scale; lower is better)'
+set xtics rotate by -30 scale 0
+set key outside top center horizontal
+set grid ytics
+plot PLOTS
+"""
+IDLE_CHART = SVG_TERMINAL + """
+set output 'OUTPUT'
+set style data histogram
+set style fill solid 0.85 border -1
+set yrange [0:110]
+set ylabel 'host CPU of QEMU while idle (% of one core)'
+set xtics scale 0
+set grid ytics
+unset key
+plot 'DATA' using 2:xtic(1) lc rgb '#c0392b', '' using 0:2:(sprintf('%.1f %%', $2)) \
+     with labels offset 0,0.8 notitle
+"""
 
 
 def charts(results, out):
     """c-vs-rust.svg: both sides per figure (log scale: the figures span two
-    orders of magnitude); idle-cpu.svg: QEMU's host CPU per chapter."""
+    orders of magnitude); idle-cpu.svg: QEMU's host CPU per chapter. A chart
+    with nothing to draw is removed (it would be an earlier run's)."""
     os.makedirs(out, exist_ok=True)
     # gnuplot warns about a column without a single value (RUST=0, ONLY=...):
     # plot only the sides that were measured.
@@ -659,93 +622,44 @@ def charts(results, out):
     plots = ", ".join("'%s' using %d%s title '%s' lc rgb '%s'" % (
         "" if i else "DATA", column, "" if i else ":xtic(1)", title, colour)
         for i, (column, title, colour) in enumerate(sides))
+    pairs = ['"%s" %s %s\n' % (p["c"], fmt(p["c_ns"], 3).replace("–", "-"),
+                               fmt(p["rust_ns"], 3).replace("–", "-")) for p in results["pairs"]]
+    idle = ['"%s" %.2f\n' % (chapter, f["percent"])
+            for chapter, f in sorted(results["qemu"]["idle_cpu"].items()) if f]
     with tempfile.TemporaryDirectory() as tmp:
-        data = os.path.join(tmp, "pairs.dat")
-        with open(data, "w") as f:
-            for p in results["pairs"]:
-                f.write('"%s" %s %s\n' % (p["c"], fmt(p["c_ns"], 3).replace("–", "-"),
-                                           fmt(p["rust_ns"], 3).replace("–", "-")))
-        if sides:
-            gnuplot(SVG_TERMINAL + """
-set output '%s'
-set datafile missing '-'
-set style data histogram
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set logscale y
-set ylabel 'ns per operation (log scale; lower is better)'
-set xtics rotate by -30 scale 0
-set key outside top center horizontal
-set grid ytics
-plot %s
-""" % (os.path.join(out, "c-vs-rust.svg"), plots.replace("DATA", data)))
-        elif os.path.exists(os.path.join(out, "c-vs-rust.svg")):
-            os.remove(os.path.join(out, "c-vs-rust.svg")) # a chart of an earlier run
-        idle = {c: f for c, f in results["qemu"]["idle_cpu"].items() if f}
-        if idle:
-            data = os.path.join(tmp, "idle.dat")
+        for name, rows, script in (("c-vs-rust.svg", pairs if sides else [],
+                                    PAIRS_CHART.replace("PLOTS", plots)),
+                                   ("idle-cpu.svg", idle, IDLE_CHART)):
+            path, data = os.path.join(out, name), os.path.join(tmp, name + ".dat")
+            if not rows:
+                if os.path.exists(path):
+                    os.remove(path)
+                continue
             with open(data, "w") as f:
-                for chapter, fig in sorted(idle.items()):
-                    f.write('"%s" %.2f\n' % (chapter, fig["percent"]))
-            gnuplot(SVG_TERMINAL + """
-set output '%s'
-set style data histogram
-set style fill solid 0.85 border -1
-set yrange [0:110]
-set ylabel 'host CPU of QEMU while idle (%% of one core)'
-set xtics scale 0
-set grid ytics
-unset key
-plot '%s' using 2:xtic(1) lc rgb '#c0392b', '' using 0:2:(sprintf('%%.1f %%%%', $2)) \
-     with labels offset 0,0.8 notitle
-""" % (os.path.join(out, "idle-cpu.svg"), data))
-        elif os.path.exists(os.path.join(out, "idle-cpu.svg")):
-            os.remove(os.path.join(out, "idle-cpu.svg"))
-# endregion: charts
+                f.writelines(rows)
+            proc = subprocess.run(["gnuplot"], text=True, stderr=subprocess.PIPE,
+                                  input=script.replace("DATA", data).replace("OUTPUT", path))
+            if proc.returncode != 0 or proc.stderr.strip():
+                fail("gnuplot: " + proc.stderr.strip())
 
 
 # ---- commands ----------------------------------------------------------------------
 
-# region: rounds
-def run_rounds(programs, selected, rounds, quick):
-    """Runs every program `rounds` times, taking turns (C, Rust, C, Rust...), so
-    that both sides sample the same stretch of a busy machine's noise; a
-    figure is the median of its rounds' medians, with the extremes of all."""
-    runs = {}
-    for r in range(rounds):
-        if rounds > 1:
-            print("== round %d of %d" % (r + 1, rounds), file=sys.stderr)
-        for program in programs:
-            for name, f in run_figures(program, selected, quick).items():
-                runs.setdefault(program, {}).setdefault(name, []).append(f)
-    results = {}
-    for program, figures in runs.items():
-        results[program] = {name: {
-            "median_ns": statistics.median(f["median_ns"] for f in fs),
-            "min_ns": min((f["min_ns"] for f in fs if f["min_ns"] is not None), default=None),
-            "max_ns": max((f["max_ns"] for f in fs if f["max_ns"] is not None), default=None),
-            "rounds": [f["median_ns"] for f in fs]} for name, fs in figures.items()}
-    return results
-# endregion: rounds
-
-
 def command_run(args):
-    selected = selection(args.only)
-    c, rust = {}, {}
     programs = args.c + ([args.rust] if args.rust else [])
-    measured = run_rounds(programs, selected, 1 if args.quick else ROUNDS, args.quick)
-    for program in args.c:
-        chapter_file = program + ".chapter"
-        chapter = open(chapter_file).read().strip() if os.path.exists(chapter_file) else None
+    measured = run_rounds(programs, selection(args.only), 1 if args.quick else ROUNDS,
+                          args.quick)
+    c, rust = {}, {}
+    for program in programs:
         figures = measured.get(program, {})
         counts = instructions(program, figures) if args.count else {}
+        if program == args.rust:
+            rust = {name: dict(f, instructions=counts.get(name)) for name, f in figures.items()}
+            continue
+        chapter_file = program + ".chapter"
+        chapter = open(chapter_file).read().strip() if os.path.exists(chapter_file) else None
         for name, f in figures.items():
             c[name] = dict(f, chapter=chapter, instructions=counts.get(name))
-    if args.rust:
-        rust = measured.get(args.rust, {})
-        counts = instructions(args.rust, rust) if args.count else {}
-        for name, f in rust.items():
-            f["instructions"] = counts.get(name)
     qemu = {"idle_cpu": {}, "key": {}, "lost_wakeups": {}, "two_cpus": {}}
     # ONLY=idle (or idle_cpu) picks these; ONLY=key the per-key figures; ONLY=lost the flood.
     if not args.only or args.only in "idle_cpu":
@@ -754,12 +668,11 @@ def command_run(args):
                 chapter, IDLE_SECONDS_QUICK if args.quick else IDLE_SECONDS)
     if not args.only or args.only in "key":
         for chapter in args.kernel:
-            figures = key_figures(chapter, KEY_COUNT_QUICK if args.quick else KEY_COUNT)
-            if figures:
-                qemu["key"][chapter] = figures
-            two = two_cpus(chapter, SPEEDUP_BOOTS_QUICK if args.quick else SPEEDUP_BOOTS)
-            if two:
-                qemu["two_cpus"][chapter] = two
+            figures, lines = key_figures(chapter, KEY_COUNT_QUICK if args.quick else KEY_COUNT)
+            two = two_cpus(chapter, lines, SPEEDUP_BOOTS_QUICK if args.quick else SPEEDUP_BOOTS)
+            for kind, value in (("key", figures), ("two_cpus", two)):
+                if value:
+                    qemu[kind][chapter] = value
     if not args.only or args.only in "lost_wakeups":
         for kernel in args.flood:
             figures = lost_wakeups(kernel)
@@ -776,9 +689,8 @@ def command_run(args):
     charts(results, args.out)
     print()
     print_table(results)
-    print()
-    print("results: %s; charts: %s" % (os.path.relpath(path),
-                                       os.path.relpath(os.path.join(args.out, "*.svg"))))
+    print("\nresults: %s; charts: %s" % (os.path.relpath(path),
+                                         os.path.relpath(os.path.join(args.out, "*.svg"))))
     if args.update_book:
         if args.quick or args.only or not args.count:
             fail("UPDATE_BOOK=1 wants a full run (no QUICK, no ONLY, COUNT=1): "
@@ -789,32 +701,22 @@ def command_run(args):
               % os.path.relpath(args.update_book))
 
 
-def load(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run")
+    run = sub.add_parser("run")  # the options: the module docstring
     run.add_argument("--out", required=True)
-    run.add_argument("--c", action="append", default=[], help="a C figure program")
-    run.add_argument("--rust", help="the Rust figure program")
-    run.add_argument("--rustc", default="rustc", help="the rustc that built it")
-    run.add_argument("--kernel", action="append", default=[], help="a chapter, NN-name")
-    run.add_argument("--flood", action="append", default=[],
-                     help="a kernel (build/NAME/) to flood with keys: NN-name or its naive twin")
-    run.add_argument("--quick", action="store_true")
-    run.add_argument("--count", action="store_true",
-                     help="also count instructions per operation with callgrind")
-    run.add_argument("--only", default="")
-    run.add_argument("--update-book")
-    run.add_argument("--cflags", default="")
+    for option in ("--c", "--kernel", "--flood"):
+        run.add_argument(option, action="append", default=[])
+    for option in ("--quick", "--count"):
+        run.add_argument(option, action="store_true")
+    for option, default in (("--rust", None), ("--rustc", "rustc"), ("--only", ""),
+                            ("--update-book", None), ("--cflags", "")):
+        run.add_argument(option, default=default)
     md = sub.add_parser("markdown")
     md.add_argument("data")
     md.add_argument("what", choices=["table", "instructions", "idle", "keys", "lost", "two",
-                                         "machine", "value"])
+                                     "machine", "value"])
     md.add_argument("keys", nargs="*")
     chart = sub.add_parser("chart")
     chart.add_argument("data")
@@ -822,10 +724,13 @@ def main():
     args = parser.parse_args()
     if args.command == "run":
         command_run(args)
-    elif args.command == "markdown":
-        print(markdown(load(args.data), args.what, args.keys))
+        return
+    with open(args.data, encoding="utf-8") as f:
+        results = json.load(f)
+    if args.command == "markdown":
+        print(markdown(results, args.what, args.keys))
     else:
-        charts(load(args.data), args.out)
+        charts(results, args.out)
 
 
 if __name__ == "__main__":

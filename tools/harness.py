@@ -41,13 +41,9 @@ def say(text):
 
 def header_paths(source, kind, key):
     """The paths of every `// KIND-KEY:` line of a harness."""
-    paths = []
     with open(source) as f:
-        for line in f:
-            m = re.match(rf"\s*//\s*{kind}-{key}:(.*)", line)
-            if m:
-                paths += m.group(1).split()
-    return paths
+        return [p for m in re.finditer(rf"^[ \t]*//[ \t]*{kind}-{key}:(.*)", f.read(), re.M)
+                for p in m.group(1).split()]
 
 def variants(kind, name, main):
     """(name, sources, includes) for each build of one harness, and a note
@@ -125,9 +121,9 @@ def fuzz(name, binary, harness_dir, out, seconds):
         return False, 0, 0
     work = os.path.join(out, "corpus")
     os.makedirs(work, exist_ok=True)
-    for old in glob.glob(os.path.join(out, "crash-*")) + glob.glob(os.path.join(out, "leak-*")) \
-            + glob.glob(os.path.join(out, "timeout-*")) + glob.glob(os.path.join(out, "oom-*")):
-        os.remove(old)  # an earlier run's crash would be reported again
+    for kind in ("crash", "leak", "timeout", "oom"):
+        for old in glob.glob(os.path.join(out, kind + "-*")):
+            os.remove(old)  # an earlier run's crash would be reported again
     log_path = os.path.join(out, "fuzz.log")
     # The first corpus folder receives new inputs; the seeds are only read.
     cmd = [binary, f"-max_total_time={seconds}", "-print_final_stats=1", "-timeout=10",

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Plant each bug of tests/mutants.txt in a copy of the tree
-(build/mutants/treeN, one per --jobs, default one per core); the tests its caught-by: line names must fail, and its
-output match expect: (the format is at the top of the list). The run fails
-when a mutant's old text is not in its file exactly once (the list cannot
-rot), when a mutant does not compile, and when a caught-by command fails on
-the unmodified tree (then failing proves nothing).
+"""Plant each bug of tests/mutants.txt (`--only NAME,...`: those) in a copy
+of the tree (build/mutants/treeN, one per core); the tests its caught-by:
+line names must fail, and their output match expect: (the format is at the
+top of the list). The run fails when a mutant's old text is not in its file
+exactly once (the list cannot rot), when a mutant does not compile, and when
+a caught-by command fails on the unmodified tree (then failing proves
+nothing). A mutated tree that is not caught is kept in build/mutants/kept/.
 """
 import argparse
 import concurrent.futures
@@ -17,18 +18,18 @@ import time
 
 from common import GENERATED, ROOT, program_name, sh, tail
 
-JOBS = str(os.cpu_count() or 2)
+JOBS = os.cpu_count() or 2
+LIST = os.path.join(ROOT, "tests", "mutants.txt")
+OUT = os.path.join(ROOT, "build", "mutants")
+TIMEOUT = 240  # seconds per test command
 
 class ListError(Exception):
     pass
 
 class Mutant:
     def __init__(self, name, line):
-        self.name, self.line = name, line
-        self.bug = ""
+        self.name, self.line, self.bug, self.caught_by, self.expect = name, line, "", None, None
         self.edits = []  # [file, old, new]
-        self.caught_by = None
-        self.expect = None
 
 def parse(path):
     """Read the mutant list: `key: value` lines, and text blocks whose every
@@ -54,9 +55,7 @@ def parse(path):
             continue
         if current is None:
             raise ListError(f"{where}: {key}: before the first mutant:")
-        if key == "bug":
-            current.bug = value
-        elif key == "file":
+        if key == "file":
             current.edits.append([value, None, None])
         elif key in ("old", "new"):
             if not current.edits or value:
@@ -64,10 +63,8 @@ def parse(path):
                                 "with its text on the lines below")
             block = []
             current.edits[-1][1 if key == "old" else 2] = block
-        elif key == "caught-by":
-            current.caught_by = value
-        elif key == "expect":
-            current.expect = value
+        elif key in ("bug", "caught-by", "expect"):
+            setattr(current, key.replace("-", "_"), value)
         else:
             raise ListError(f"{where}: unknown key {key!r}")
     for m in mutants:
@@ -103,15 +100,14 @@ def apply(tree, mutant, originals=None):
         if originals is not None:
             originals.setdefault(path, texts[path])
         texts[path] = texts[path].replace(old_text, "\n".join(new))
-    for path, text in texts.items() if originals is not None else ():
-        with open(path, "w") as f:
-            f.write(text)
+    if originals is not None:
+        write(texts)
     return None
 
-def restore(originals):
-    """Undo a mutant. The files are rewritten, so they are newer than the
-    mutant's objects and make builds them again."""
-    for path, text in originals.items():
+def write(texts):
+    """Write {path: text}; undoing a mutant so leaves its files newer than the
+    mutant's objects, and make builds them again."""
+    for path, text in texts.items():
         with open(path, "w") as f:
             f.write(text)
 
@@ -139,14 +135,14 @@ def failed_tests(output):
     names = re.findall(r"^\[FAIL\] (\S+?):? ", output + "\n", re.M)
     return sorted(set(names))
 
-def run_share(args, index, mutants):
+def run_share(index, mutants):
     """Plant `mutants` one after another in a copy of the tree of its own.
     Each test command must pass on the copy unmodified first (which builds
     everything once), or its failing on a mutant proves nothing: None then."""
-    tree = os.path.join(args.out, f"tree{index}")
+    tree = os.path.join(OUT, f"tree{index}")
     shutil.rmtree(tree, ignore_errors=True)
     shutil.copytree(ROOT, tree, ignore=GENERATED)
-    baseline = [(c, run_tests(tree, c, args.timeout)) for c in sorted({m.caught_by for m in mutants})]
+    baseline = [(c, run_tests(tree, c, TIMEOUT)) for c in sorted({m.caught_by for m in mutants})]
     for caught_by, (status, out) in baseline:
         if status != "pass":
             print(f"BASELINE FAILS ({status}): {caught_by}\n{tail(out)}", flush=True)
@@ -160,7 +156,7 @@ def run_share(args, index, mutants):
         if error:
             verdict, detail, out = error, "", ""
         else:
-            status, out = run_tests(tree, m.caught_by, args.timeout)
+            status, out = run_tests(tree, m.caught_by, TIMEOUT)
             names = failed_tests(out)
             if status == "nobuild":
                 verdict, detail = "BROKEN: does not compile", ""
@@ -177,29 +173,23 @@ def run_share(args, index, mutants):
         report = f"{m.name}: {verdict}{' (' + detail + ')' if detail else ''}"
         if not verdict.startswith("caught"):
             report += f"\n    {m.bug}" + (f"\n{tail(out)}" if out else "")
-        if originals and (not verdict.startswith("caught") or args.keep):
-            kept = os.path.join(args.out, "kept", m.name)
+        if originals and not verdict.startswith("caught"):
+            kept = os.path.join(OUT, "kept", m.name)
             shutil.rmtree(kept, ignore_errors=True)
             shutil.copytree(tree, kept, ignore=GENERATED)
             report += f"\n    the mutated tree: {os.path.relpath(kept, ROOT)}"
         print(report, flush=True)
-        restore(originals)
+        write(originals)
     return rows
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--list", default=os.path.join(ROOT, "tests", "mutants.txt"))
     parser.add_argument("--only", help="comma-separated mutant names")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep a copy of every mutated tree (missed ones are always kept)")
-    parser.add_argument("--timeout", type=int, default=240, help="seconds per test command")
-    parser.add_argument("--out", default=os.path.join(ROOT, "build", "mutants"))
-    parser.add_argument("--jobs", type=int, default=int(JOBS), help="copies planted side by side")
     args = parser.parse_args()
 
     start = time.monotonic()
     try:
-        mutants = parse(args.list)
+        mutants = parse(LIST)
     except ListError as e:
         print(f"mutants: {e}")
         return 1
@@ -218,7 +208,7 @@ def main():
         print(f"{m.name}: {error}")
     if stale:
         print(f"mutants: {len(stale)} mutants no longer match the code; update them in "
-              f"{os.path.relpath(args.list, ROOT)}")
+              f"{os.path.relpath(LIST, ROOT)}")
         return 1
 
     # Mutants that share a caught-by share a copy of the tree (which then
@@ -226,11 +216,11 @@ def main():
     groups = {}
     for m in mutants:
         groups.setdefault(m.caught_by, []).append(m)
-    shares = [[] for _ in range(max(1, min(args.jobs, len(groups))))]
+    shares = [[] for _ in range(max(1, min(JOBS, len(groups))))]
     for group in sorted(groups.values(), key=len, reverse=True):
         min(shares, key=len).extend(group)
     with concurrent.futures.ThreadPoolExecutor(len(shares)) as pool:
-        results = list(pool.map(lambda job: run_share(args, *job), enumerate(shares)))
+        results = list(pool.map(lambda job: run_share(*job), enumerate(shares)))
     if None in results:
         print("mutants: the unmodified tree fails the tests above; fix that first")
         return 1

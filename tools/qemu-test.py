@@ -55,30 +55,24 @@ def boot(kernel, append, timeout, log_path, stop_when=None, feed=None, icount=Fa
                             stderr=subprocess.STDOUT,
                             stdin=subprocess.PIPE if feed else subprocess.DEVNULL)
     os.set_blocking(proc.stdout.fileno(), False)
-    data = b""
+    data, code = b"", None
     deadline = time.monotonic() + timeout
-    code = None
     while True:
-        chunk = proc.stdout.read()
-        if chunk:
-            data += chunk
-        lines = data.decode("utf-8", "replace").replace("\r", "").split("\n")
-        typed = feed(lines[:-1]) if feed else None
+        data += proc.stdout.read() or b""
+        lines = data.decode("utf-8", "replace").replace("\r", "").split("\n")[:-1]
+        typed = feed(lines) if feed else None
         if typed:
             proc.stdin.write(typed)
             proc.stdin.flush()
-        if stop_when and stop_when(lines[:-1]):
+        stopped = stop_when is not None and stop_when(lines)
+        if stopped or (proc.poll() is None and time.monotonic() > deadline):
             proc.kill()
             proc.wait()
-            code = "stopped"
+            code = "stopped" if stopped else None
             break
         if proc.poll() is not None:
             data += proc.stdout.read() or b""
             code = proc.returncode
-            break
-        if time.monotonic() > deadline:
-            proc.kill()
-            proc.wait()
             break
         time.sleep(0.01)
     text = data.decode("utf-8", "replace").replace("\r", "")
@@ -97,10 +91,8 @@ class Report:
     def fail(self, test, why, log_path=None, lines=None):
         self.failed += 1
         print(f"{self.name}: {test} ... FAILED: {why}")
-        if lines:
-            tail = [l for l in lines if l.strip()][-12:]
-            for line in tail:
-                print(f"    | {line}")
+        for line in [l for l in lines or [] if l.strip()][-12:]:
+            print(f"    | {line}")
         if log_path:
             print(f"    (serial log: {log_path})")
 
@@ -143,11 +135,6 @@ def run_alone(args, report, logs, test, icount=False, panics=False):
 
 SCREEN_COLUMNS = 80
 
-def too_wide(lines, columns=SCREEN_COLUMNS):
-    """(line number, width, line) of each line wider than the screen."""
-    return [(i + 1, len(line.expandtabs(8)), line) for i, line in enumerate(lines)
-            if len(line.expandtabs(8)) > columns]
-
 def run_golden(args, report, logs):
     expected, sends = [], {}  # sends: {number of lines seen first: bytes}
     with open(args.golden) as f:
@@ -162,8 +149,7 @@ def run_golden(args, report, logs):
     mismatch = []
 
     def feed(lines):
-        seen = len(lines)
-        return sends.pop(seen, None) if seen in sends else None
+        return sends.pop(len(lines), None)
 
     def done(lines):
         for i, line in enumerate(lines):
@@ -190,7 +176,8 @@ def run_golden(args, report, logs):
                     f"for line {seen + 1}: {missing!r}", log, lines)
     else:
         report.ok("golden output", f" ({len(expected)} lines)")
-    wide = too_wide(lines)
+    wide = [(i + 1, len(line.expandtabs(8)), line) for i, line in enumerate(lines)
+            if len(line.expandtabs(8)) > SCREEN_COLUMNS]
     if wide:
         n, width, line = wide[0]
         report.fail(f"{SCREEN_COLUMNS} columns", f"line {n} is {width} columns wide, more than "

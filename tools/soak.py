@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """Every program's QEMU tests many times (`make soak N=50 LOAD=2`), in a copy of
-the tree (build/soak/tree; --in-place: the working tree), beside --load busy
-processes; each failing run's output and serial logs are kept in
+the tree (build/soak/tree), beside --load busy processes; each failing run's output and serial logs are kept in
 build/soak/failures/NAME/run-K/. A failure is never retried; exits 1 on any.
 """
 import argparse
@@ -14,6 +13,9 @@ import time
 from contextlib import contextmanager
 
 from common import GENERATED, ROOT, programs, sh
+
+OUT = os.path.join(ROOT, "build", "soak")
+TIMEOUT = 600  # seconds per make target
 
 def make(tree, program, target, timeout):
     """(exit code, output) of one make target; code None when it timed out."""
@@ -70,10 +72,7 @@ def busy_processes(n):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", "--runs", type=int, default=50)
-    parser.add_argument("--in-place", action="store_true", help="soak the working tree itself")
     parser.add_argument("--only", help="only programs whose folder name starts with this")
-    parser.add_argument("--timeout", type=int, default=600, help="seconds per make test-qemu")
-    parser.add_argument("--out", default=os.path.join(ROOT, "build", "soak"))
     parser.add_argument("--load", type=int, default=0, help="busy processes beside the soak")
     args = parser.parse_args()
     with busy_processes(args.load):
@@ -81,23 +80,20 @@ def main():
 
 def soak(args):
     started = time.monotonic()
-    shutil.rmtree(os.path.join(args.out, "failures"), ignore_errors=True)
-    if args.in_place:
-        tree = ROOT
-    else:
-        tree = os.path.join(args.out, "tree")
-        shutil.rmtree(tree, ignore_errors=True)
-        shutil.copytree(ROOT, tree, ignore=GENERATED)
+    shutil.rmtree(os.path.join(OUT, "failures"), ignore_errors=True)
+    tree = os.path.join(OUT, "tree")
+    shutil.rmtree(tree, ignore_errors=True)
+    shutil.copytree(ROOT, tree, ignore=GENERATED)
     progs = [p for p in programs(tree)
              if not args.only or os.path.basename(p).startswith(args.only)]
-    print(f"soak: {args.runs} runs of {' '.join(progs)} in {os.path.relpath(tree, ROOT) or '.'}"
+    print(f"soak: {args.runs} runs of {' '.join(progs)} in {os.path.relpath(tree, ROOT)}"
           f", {args.load} busy processes beside it")
 
     # Build once up front: a program that does not build is reported as such,
     # not as fifty flakes.
     runnable, broken = [], []
     for program in progs:
-        code, output = make(tree, program, "kernel", args.timeout)
+        code, output = make(tree, program, "kernel", TIMEOUT)
         if code == 0:
             runnable.append(program)
         else:
@@ -110,10 +106,10 @@ def soak(args):
         for program in runnable:
             shutil.rmtree(logs_dir(tree, program), ignore_errors=True)
             start = time.monotonic()
-            code, output = make(tree, program, "test-qemu", args.timeout)
+            code, output = make(tree, program, "test-qemu", TIMEOUT)
             seconds[program] += time.monotonic() - start
             if code != 0:
-                dest = keep_failure(tree, program, run, output, args.out)
+                dest = keep_failure(tree, program, run, output, OUT)
                 failures[program].append(run)
                 report_failure(program, run, code, output, dest)
         if run % 10 == 0 or run == args.runs:
@@ -133,7 +129,7 @@ def soak(args):
           f"{len(runnable)} programs, load {args.load}, {minutes:.1f} minutes")
     if any(failures.values()):
         print(f"failing runs' output and serial logs: "
-              f"{os.path.relpath(os.path.join(args.out, 'failures'), ROOT)}/")
+              f"{os.path.relpath(os.path.join(OUT, 'failures'), ROOT)}/")
     return 1 if broken or any(failures.values()) else 0
 
 if __name__ == "__main__":

@@ -168,12 +168,15 @@ class Prose(html.parser.HTMLParser):
         if not self.skipping:
             self.text.append(data)
 
+def listed_pages(src):
+    """The pages book/pages.txt lists, in order."""
+    with open(os.path.join(src, "pages.txt"), encoding="utf-8") as f:
+        return [l.strip() for l in f if re.fullmatch(r"[A-Za-z0-9._-]+\.md", l.strip())]
+
 def typed_figures(src, out):
     """Figures typed into a page's prose, where book/data should give them."""
     problems = []
-    with open(os.path.join(src, "pages.txt"), encoding="utf-8") as f:
-        pages = [l.strip() for l in f if re.fullmatch(r"[A-Za-z0-9._-]+\.md", l.strip())]
-    for page in pages:
+    for page in listed_pages(src):
         path = os.path.join(out, page[:-3] + ".html")
         if not os.path.exists(path):
             continue
@@ -191,17 +194,10 @@ def typed_figures(src, out):
 
 def check_pages(src, out):
     problems = check_links(out)
-
-    listed = set()
-    with open(os.path.join(src, "pages.txt"), encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if re.fullmatch(r"[A-Za-z0-9._-]+\.md", line):
-                listed.add(line)
+    listed = listed_pages(src)
     for name in sorted(os.listdir(src)):
         if name.endswith(".md") and name not in listed and name != "README.md":
             problems.append("book/%s is not listed in book/pages.txt" % name)
-
     used = set()
     for name in os.listdir(out):
         if name.endswith(".html"):
@@ -214,10 +210,7 @@ def check_pages(src, out):
         for name in sorted(os.listdir(path)):
             if folder + "/" + name not in used:
                 problems.append("%s/%s is made but no page shows it" % (folder, name))
-
-    problems += small_diagram_text(src, out)
-    problems += typed_figures(src, out)
-
+    problems += small_diagram_text(src, out) + typed_figures(src, out)
     for p in problems:
         print("check-book: " + p)
     return 1 if problems else 0
@@ -228,11 +221,6 @@ SHELL = {"", "sh", "shell", "bash", "console"}
 PLACEHOLDER = re.compile(r"\bNN\b|N\.M|<|>|\.\.\.|\bnn\b|~|\$")
 LEARNER_DIRS = ("workspace/", "~", "/tmp", "handout", "submissions", "../")
 GRADING = {"start", "grade", "watch", "hint", "grade-all"}
-
-def pages(root):
-    listing = (root / "book" / "pages.txt").read_text(encoding="utf-8").splitlines()
-    return [root / "book" / line.strip() for line in listing
-            if line.strip().endswith(".md") and not line.lstrip().startswith("#")]
 
 def commands(page):
     """(line number, command words) of every command on a page."""
@@ -297,15 +285,10 @@ def check(root, cwd, args):
         folder = (root / cwd).resolve()
         if not (folder / "Makefile").is_file():
             return f"cd {cwd}: no such folder with a Makefile"
-    if args is None:
+    if args is None or any(PLACEHOLDER.search(a) or (a.startswith("DIR=") and
+                                                     a[4:].startswith(LEARNER_DIRS)) for a in args):
         return None
-    if any(PLACEHOLDER.search(a) for a in args):
-        return None
-    words = []
-    for a in args:
-        if a.startswith("DIR=") and a[4:].startswith(LEARNER_DIRS):
-            return None
-        words.append(a)
+    words = list(args)
     flags = [a for a in words if a.startswith("-") and a != "-C"]
     if "-C" in words:
         i = words.index("-C")
@@ -334,7 +317,7 @@ def check(root, cwd, args):
 def check_commands(root):
     root = Path(root).resolve()
     seen, failed, checked = {}, 0, 0
-    for page in pages(root):
+    for page in (root / "book" / name for name in listed_pages(root / "book")):
         for line, (cwd, words) in commands(page):
             key = (cwd, tuple(words) if words is not None else None)
             if key not in seen:
@@ -411,11 +394,12 @@ def render(root, attrs, pandoc):
                BOOK_TARGET="page.html")
     p = subprocess.run([pandoc, "--lua-filter", FILTER, "-t", "html", page],
                        capture_output=True, text=True, env=env)
-    code = re.search(r"<code[^>]*>(.*?)</code>", p.stdout, re.S)
-    text = html.unescape(re.sub(r"<[^>]+>", "", code.group(1))) if code else ""
-    caption = re.search(r'<div class="listing-caption">(.*?)</div>', p.stdout, re.S)
-    cap = html.unescape(re.sub(r"<[^>]+>", "", caption.group(1))) if caption else ""
-    return p.returncode, text, cap, p.stderr
+
+    def text(pattern):
+        m = re.search(pattern, p.stdout, re.S)
+        return html.unescape(re.sub(r"<[^>]+>", "", m.group(1))) if m else ""
+    return (p.returncode, text(r"<code[^>]*>(.*?)</code>"),
+            text(r'<div class="listing-caption">(.*?)</div>'), p.stderr)
 
 def test_filter(pandoc):
     passed = failed = 0
@@ -426,7 +410,6 @@ def test_filter(pandoc):
                 f.write(body)
 
         def expect_code(title, attrs, code, caption=None):
-            nonlocal passed, failed
             rc, text, cap, err = render(root, attrs, pandoc)
             problems = []
             if rc != 0:
@@ -439,13 +422,9 @@ def test_filter(pandoc):
 
         def expect_error(title, attrs, *words):
             rc, _, _, err = render(root, attrs, pandoc)
-            problems = []
-            if rc == 0:
-                problems.append("the include did not fail")
             missing = [w for w in words if w not in err]
-            if missing:
-                problems.append("message %r does not name %s" % (err.strip(), missing))
-            report(title, problems)
+            report(title, (["the include did not fail"] if rc == 0 else []) +
+                   (["message %r does not name %s" % (err.strip(), missing)] if missing else []))
 
         def report(title, problems):
             nonlocal passed, failed

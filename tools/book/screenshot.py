@@ -56,20 +56,18 @@ class Qmp:
     """A minimal QMP client: one command at a time, events are skipped."""
 
     def __init__(self, path, deadline, qemu):
-        self.sock = None
-        while time.monotonic() < deadline:
+        while True:
             if qemu.poll() is not None:
                 raise Failure("QEMU exited before its QMP socket opened")
+            if time.monotonic() >= deadline:
+                raise Failure("could not connect to QEMU's QMP socket")
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.connect(path)
-                self.sock = s
+                self.sock.connect(path)
                 break
             except OSError:
-                s.close()
+                self.sock.close()
                 time.sleep(0.05)
-        if self.sock is None:
-            raise Failure("could not connect to QEMU's QMP socket")
         self.sock.settimeout(max(1.0, deadline - time.monotonic()))
         self.buf = b""
         self.read()                                   # the greeting
@@ -154,12 +152,8 @@ class Machine:
         while True:
             self.check_alive("waiting for the kernel to print something")
             out = self.serial_text()
-            if text is not None:
-                if text in out:
-                    return
-            elif out:
-                return
-            elif self.screen().strip(b"\x00\x07 ") != b"":  # something on the screen
+            # Or, with no text to wait for, any output, or anything on the screen.
+            if (text in out) if text is not None else (out or self.screen().strip(b"\x00\x07 ")):
                 return
             time.sleep(0.1)
 
@@ -170,9 +164,7 @@ class Machine:
             shot = self.screen()
             if shot != last:
                 last, since = shot, time.monotonic()
-            elif time.monotonic() - since >= SETTLE:
-                return shot
-            if time.monotonic() - start >= STILL_MAX:
+            if time.monotonic() - since >= SETTLE or time.monotonic() - start >= STILL_MAX:
                 return shot
             time.sleep(0.1)
 
