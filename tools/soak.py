@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
-"""Every program's QEMU tests many times (`make soak N=50 LOAD=2`), in a copy of
-the tree (build/soak/tree), beside --load busy processes; each failing run's output and serial logs are kept in
-build/soak/failures/NAME/run-K/. A failure is never retried; exits 1 on any.
-"""
+"""Every program's QEMU tests N times (`make soak N=50 LOAD=2`) in a copy of the tree, beside
+--load busy processes; a failing run's output and serial logs go to build/soak/failures/NAME/run-K/.
+A failure is never retried; exits 1 on any."""
 import argparse
 import os
 import re
