@@ -45,7 +45,7 @@
 #include "deque.h"
 #include "testing.h"
 
-// ---- the model's accesses, as deque.c calls them ----
+// The model's accesses, as deque.c calls them.
 
 static int64_t tso_load(void *addr, size_t size);
 static void tso_store(void *addr, size_t size, int64_t value, memory_order order);
@@ -135,7 +135,7 @@ static const struct copy naive = {naive_deque_init, naive_deque_push, naive_dequ
 
 TestSuite(deque_tso);
 
-// ---- the machine: CPUs, store buffers, the baton ----
+// The machine: CPUs, store buffers, the baton.
 
 #define MAX_CPUS   3
 #define OWNER      0
@@ -468,7 +468,7 @@ static void tso_fence(memory_order order)
         stop(FENCE, NULL);
 }
 
-// ---- the calls each CPU makes, and the runs ----
+// The calls each CPU makes, and the runs.
 
 static void take(uint32_t item, const char *call)
 {
@@ -687,7 +687,7 @@ static struct verdict explore(const struct scenario *s, const struct copy *c)
     return v;
 }
 
-// ---- the scenarios ----
+// The scenarios.
 
 // Two items; the owner pops one while a thief steals twice, or two thieves
 // steal once each: a thief that still sees the old bottom can reach the
