@@ -16,7 +16,7 @@ import shutil
 import sys
 import time
 
-from common import GENERATED, ROOT, program_name, sh, tail
+from common import GENERATED, ROOT, program_name, programs, sh, tail
 
 JOBS = os.cpu_count() or 2
 LIST = os.path.join(ROOT, "tests", "mutants.txt")
@@ -135,6 +135,30 @@ def failed_tests(output):
     names = re.findall(r"^\[FAIL\] (\S+?):? ", output + "\n", re.M)
     return sorted(set(names))
 
+def seed_build(tree):
+    """Start a copy's build/ with the programs' builds of the tree itself
+    (make test has just made them all), so that a baseline runs its tests
+    without compiling everything again. Copies keep their times, and make
+    rebuilds only what a mutant's edit makes older than its sources; a .d
+    file names its object by absolute path, so it is rewritten to the
+    copy's, or a mutated header would rebuild nothing."""
+    for program in programs(tree):
+        name = program_name(tree, program)
+        for build in (name, f"{name}-naive"):
+            src = os.path.join(ROOT, "build", build)
+            if not os.path.isdir(src):
+                continue
+            dest = os.path.join(tree, "build", build)
+            shutil.copytree(src, dest, symlinks=True)
+            for folder, _, files in os.walk(dest):
+                for d in (os.path.join(folder, f) for f in files if f.endswith(".d")):
+                    with open(d) as f:
+                        text = f.read()
+                    with open(d, "w") as f:
+                        f.write(text.replace(os.path.join(ROOT, "build", ""),
+                                             os.path.join(tree, "build", "")))
+                    shutil.copystat(os.path.join(src, os.path.relpath(d, dest)), d)
+
 def run_share(index, mutants):
     """Plant `mutants` one after another in a copy of the tree of its own.
     Each test command must pass on the copy unmodified first (which builds
@@ -142,6 +166,7 @@ def run_share(index, mutants):
     tree = os.path.join(OUT, f"tree{index}")
     shutil.rmtree(tree, ignore_errors=True)
     shutil.copytree(ROOT, tree, ignore=GENERATED)
+    seed_build(tree)
     baseline = [(c, run_tests(tree, c, TIMEOUT)) for c in sorted({m.caught_by for m in mutants})]
     for caught_by, (status, out) in baseline:
         if status != "pass":
