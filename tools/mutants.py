@@ -162,7 +162,8 @@ def seed_build(tree):
 def run_share(index, mutants):
     """Plant `mutants` one after another in a copy of the tree of its own.
     Each test command must pass on the copy unmodified first (which builds
-    everything once), or its failing on a mutant proves nothing: None then."""
+    what seed_build did not bring), or its failing on a mutant proves
+    nothing: None then."""
     tree = os.path.join(OUT, f"tree{index}")
     shutil.rmtree(tree, ignore_errors=True)
     shutil.copytree(ROOT, tree, ignore=GENERATED)

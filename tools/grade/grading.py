@@ -334,10 +334,12 @@ def tsan_build(flags, sources, context, binary, folder, store, box):
             shutil.copyfile(kept, obj)
         if obj.exists():
             continue
+        part = obj.with_suffix(".part")  # a compile killed midway leaves no object behind
         done = runner.run(["clang", *flags, f"-ffile-prefix-map={Path(folder).resolve()}=.",
-                           "-c", src, "-o", obj], folder, env, STRESS_TIMEOUT, where)
+                           "-c", src, "-o", part], folder, env, STRESS_TIMEOUT, where)
         if done.returncode or done.timed_out:
             return done
+        part.replace(obj)
         if kept == obj:
             continue
         kept.parent.mkdir(parents=True, exist_ok=True)
