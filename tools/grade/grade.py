@@ -21,6 +21,7 @@ import chapters as ch_mod  # noqa: E402
 import grading  # noqa: E402
 import regions as regions_mod  # noqa: E402
 import report as report_mod  # noqa: E402
+import runner  # noqa: E402
 import starter as starter_mod  # noqa: E402
 import submissions as sub_mod  # noqa: E402
 from manifest import ManifestError  # noqa: E402
@@ -303,6 +304,9 @@ def cmd_bench(args):
     took = time.monotonic() - started
     print(f"bench-grading: {args.n} submissions of {chapter.name} in {took:.1f} s, "
           f"{took / args.n:.2f} s each, {args.jobs} at once (JOBS=)")
+    print("Worker time by program: " + ", ".join(
+        f"{kind} {runner.SPENT[kind]:.0f} s in {runner.STARTED[kind]}"
+        for kind, _ in runner.SPENT.most_common()))
     return status if status != 1 else 0  # the class has no folder that is not graded
 
 def cmd_check(args):

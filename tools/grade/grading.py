@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import sys
 import threading
 import time
@@ -121,8 +122,12 @@ def _grade(folder, exercises, build_dir, report, *, seed, timeout, jobs, seed_bu
         names = []
     report["problems"] += manifest_mod.check_tests(exercises, names, "exercises")
     untouched = batch.untouched if batch else ()
-    results = run_exercises([ex for ex in exercises if ex.id not in broken_ids | set(untouched)],
-                            names, binary, folder, timeout, seed, batch)
+    todo = [ex for ex in exercises if ex.id not in broken_ids | set(untouched)]
+    passed = PassedBefore(batch, binary, names, timeout, seed)
+    results = passed.take(todo)
+    results.update(run_exercises([ex for ex in todo if ex.id not in passed.found], names,
+                                 binary, folder, timeout, seed, batch))
+    passed.keep(todo, results)
     for ex in exercises:
         if ex.id in broken_ids:
             report["exercises"].append(exercise_entry(
@@ -157,6 +162,53 @@ def _build(folder, build_dir, jobs, batch, report):
     report["build"]["compiled"] += compiled
     return ok, errors, files
 
+# What grade-all did not run again because the same code passed it before:
+# "exercises" (their tests) and "stress" (ThreadSanitizer programs).
+REUSED, _reused_lock = {"exercises": 0, "stress": 0}, threading.Lock()
+
+def count_reused(kind):
+    with _reused_lock:
+        REUSED[kind] += 1
+
+class PassedBefore:
+    """grade-all's exercises whose tests all passed with a program of the
+    same code (code_digest), kept in the batch's store: they pass again
+    without running. Only passes are kept: a failure's messages name lines
+    that the code digest does not see, so a failed exercise runs again."""
+
+    def __init__(self, batch, binary, names, timeout, seed):
+        self.store, self.names, self.found = batch and Path(batch.store), names, set()
+        self.code, self.timeout = self.store and f"{code_digest(binary)} {seed}", timeout
+
+    def path(self, ex):
+        key = f"{self.code} {ex.timeout or self.timeout:g} {' '.join(ex.tests)}"
+        return self.store / f"passed-{hashlib.sha1(key.encode()).hexdigest()}.json"
+
+    def take(self, exercises):
+        """{test: runner.TestResult} of the exercises that passed before."""
+        results = {}
+        for ex in exercises if self.store else ():
+            try:
+                statuses = json.loads(self.path(ex).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            results.update({n: runner.TestResult(n, status) for n, status in statuses.items()})
+            self.found.add(ex.id)
+            count_reused("exercises")
+        return results
+
+    def keep(self, exercises, results):
+        for ex in exercises if self.store else ():
+            own = [results.get(n) for n in ex.resolve(self.names)]
+            if ex.id in self.found or not own or None in own or any(
+                    r.status not in ("PASSED", "SKIPPED") for r in own) or all(
+                    r.status == "SKIPPED" for r in own):
+                continue
+            path = self.path(ex)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
+            tmp.write_text(json.dumps({r.name: r.status for r in own}) + "\n", encoding="utf-8")
+            tmp.replace(path)
+
 def run_exercises(exercises, names, binary, folder, timeout, seed, batch):
     """{test: runner.TestResult}: a Criterion run per distinct timeout, run
     again without an exercise whose test hung (or, in a batch, failed: its
@@ -179,6 +231,31 @@ def run_exercises(exercises, names, binary, folder, timeout, seed, batch):
                 results[n].failed for n in ex.resolve(names)) and any(
                 results[n].status == "NOT RUN" for n in ex.resolve(names))]
     return results
+
+def code_digest(program):
+    """sha1 of what an ELF program does when run: the sections it loads
+    (code, data, the tests' table), not its debug information, symbols or
+    build id. Two programs built from code that differs only in comments
+    (or in the names and line numbers of a stack trace) get one digest, so
+    a test that passed with one passes with the other: grade-all runs it
+    once. A line moved changes __LINE__ in a panic's message, and the
+    digest with it."""
+    data = Path(program).read_bytes()
+    digest = hashlib.sha1()
+    if data[:5] != b"\x7fELF\x02":  # not a 64-bit ELF: all of it
+        digest.update(data)
+        return digest.hexdigest()
+    at, (size, count, names) = struct.unpack_from("<Q", data, 0x28)[0], \
+        struct.unpack_from("<HHH", data, 0x3A)
+    headers = [struct.unpack_from("<IIQQQQ", data, at + i * size) for i in range(count)]
+    table = headers[names][4]
+    for name, kind, flags, address, offset, length in headers:
+        label = data[table + name:data.index(b"\0", table + name)]
+        loaded, nobits = flags & 0x2, kind == 8  # SHF_ALLOC; SHT_NOBITS (.bss)
+        if loaded and label != b".note.gnu.build-id":
+            digest.update(label + struct.pack("<QQ", address, length))
+            digest.update(b"" if nobits else data[offset:offset + length])
+    return digest.hexdigest()
 
 def verdict(ex, tests, results, binary, folder, timeout, seed, box=None):
     """One exercise's entry: ok when every one of its tests passed."""
@@ -298,9 +375,14 @@ def stress(name, folder, out, batch=None):
     if box:
         box.own(out)
     done = tsan_build(flags, sources, context, binary, folder, store, box)
-    if done.returncode or done.timed_out:
+    built = not (done.returncode or done.timed_out)
+    passed = built and store / f"tsan-{name}-passed-{code_digest(binary)}"
+    if not built:
         result = False, [f"the ThreadSanitizer program {name} does not build with this code:"] \
             + runner.first_errors(done.output, folder, 6)
+    elif passed.is_file():  # the same code passed before (only passes are kept: see PassedBefore)
+        result = True, []
+        count_reused("stress")
     else:
         env = runner.child_env({"STRESS_SHORT": "1", "TSAN_OPTIONS": "halt_on_error=1 "
                                 "exitcode=66 second_deadlock_stack=1"})
@@ -308,6 +390,8 @@ def stress(name, folder, out, batch=None):
         result = True, []
         if done.returncode or done.timed_out:
             result = False, stress_complaint(name, done, folder)
+        else:
+            passed.touch()
     cache.write_text(json.dumps(result) + "\n", encoding="utf-8")
     return result
 

@@ -2,6 +2,7 @@
 child in its own process group with time and output limits (grade-all: in
 a Sandbox): a test that hangs, crashes or floods costs its exercise only."""
 
+import collections
 import os
 import re
 import shutil
@@ -33,6 +34,15 @@ def child_env(extra=None):
     env["LC_ALL"] = "C"
     env.update(extra or {})
     return env
+
+# Seconds spent and processes started, by program (make, clang, a test
+# binary, a stress program): make bench-grading says where its time went.
+SPENT, STARTED, _tally = collections.Counter(), collections.Counter(), threading.Lock()
+
+def program_kind(cmd):
+    name = Path(cmd[0]).name
+    return "tsan program" if "/tsan/" in cmd[0] else "criterion" if name == "host-tests" \
+        else f"clang {'compile' if '-c' in cmd else 'link'}" if name == "clang" else name
 
 def run(cmd, cwd=None, env=None, timeout=None, box=None, on_line=None):
     """cmd's output (OUTPUT_KEPT bytes of it), its process group killed after
@@ -78,6 +88,9 @@ def run(cmd, cwd=None, env=None, timeout=None, box=None, on_line=None):
         proc.wait()
     reader.join(timeout=5)
     proc.stdout.close()
+    with _tally:
+        SPENT[program_kind(cmd)] += time.monotonic() - start
+        STARTED[program_kind(cmd)] += 1
     return Completed(proc.returncode, kept.decode("utf-8", "replace"), timed_out,
                      time.monotonic() - start, flooded.is_set())
 

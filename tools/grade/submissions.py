@@ -104,6 +104,7 @@ def grade_class(root, chapter, exercises, submissions, work, *, seed, timeout, j
     """The class report of submissions graded `jobs` at once, a line each
     printed in order, then the cost."""
     started, regions = time.monotonic(), regions_mod.scan(chapter)
+    grading.REUSED.update(exercises=0, stress=0)
     files = exercise_files(regions)
     box = runner.Sandbox(root, hide)
     print("Each submission runs in a sandbox (bubblewrap): no network, nothing writable but its "
@@ -128,7 +129,9 @@ def grade_class(root, chapter, exercises, submissions, work, *, seed, timeout, j
     print(f"{n} submissions in {took:.1f} s ({took / n:.2f} s each, {jobs} at once); "
           f"{len(graded)} distinct ones graded; {compiled} files compiled where one build per "
           f"submission of its {len(files)} exercise files compiles {len(files) * n}: "
-          f"{100 * (1 - compiled / (len(files) * n)):.0f}% reused")
+          f"{100 * (1 - compiled / (len(files) * n)):.0f}% reused; not run again, as the same "
+          f"code passed them before: the tests of {grading.REUSED['exercises']} exercises, "
+          f"{grading.REUSED['stress']} ThreadSanitizer programs")
     return {"chapter": chapter.name, "seed": seed, "reference_score": ref["score"],
             "max_score": ref["max_score"], "sandbox": box.mode,
             "exercises": [{"id": x.id, "title": x.title, "points": x.points} for x in exercises],

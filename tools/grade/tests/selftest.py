@@ -144,9 +144,9 @@ def make_submissions(root, work, starter):
         "sum += values[i];", "sum += values[i]")})
     sub("d-endless-loop", {**solved, "src/list.c": ref("src/list.c").replace(
         "for (; head; head = head->next)\n        n++;", "while (head)\n        n++;")})
-    sub("e-null-dereference", {**solved, "src/list.c": ref("src/list.c").replace(
-        "for (; head; head = head->next)\n        n++;",
-        "for (;; head = head->next)\n        n++;")})
+    null = {**solved, "src/list.c": ref("src/list.c").replace(
+        "for (; head; head = head->next)\n        n++;", "for (;; head = head->next)\n        n++;")}
+    sub("e-null-dereference", null)
     sub("f-wild-pointer", {**solved, "src/calc.c": ref("src/calc.c").replace(
         "uint32_t best = 0;", "uint32_t best = *(volatile uint32_t *)(uintptr_t)64;")})
     sub("g-tampered-tests", {"tests/host/test_list.c": "// nothing to see here\n"})
@@ -154,6 +154,12 @@ def make_submissions(root, work, starter):
     # Not a chapter at all: must not stop the batch either.
     (subs / "i-empty").mkdir(parents=True)
     sub("b2-untouched")  # the same as b-untouched: graded once
+    # The code of a-solved and of e-null-dereference, with a comment: other
+    # text, the same code. The first passes without running its tests; the
+    # second runs them again, and its crash names its own line.
+    commented = lambda files: {rel: "// my work\n" + text for rel, text in files.items()}  # noqa
+    sub("n-solved-commented", commented(solved))
+    sub("o-null-dereference-commented", commented(null))
     # Hostile ones: each must be contained, and reported as what it is.
     calc, length = ref("src/calc.c"), "for (; head; head = head->next)\n        n++;"
     writes = "".join(f'    {{ FILE *f = fopen("{t}", "w"); if (f) fclose(f); }}\n'
@@ -402,6 +408,28 @@ def issue_20(c, root, work, starter):
             "relaxed (a race in byte_ring.c that the walks cannot see); 3.2's runs the "
             "reference's push, so it passes", json.dumps(said))
 
+    # grade-all keeps passes by code, not by text: a comment changes the
+    # text and not the code, so the stress passed once is not run again;
+    # a failure always runs again (its report names lines).
+    def variant(name, folder):
+        dest = work / name
+        shutil.copytree(folder / "src", dest / "src")
+        path = dest / "src" / "byte_ring.c"
+        path.write_text(path.read_text().replace("tail + 1, memory_order_", "tail + 1, /* now */ "
+                                                 "memory_order_"))
+        return dest
+    batch = grading.Batch(None, work / "tsan-store", None)
+    batch.store.mkdir()
+    grading.REUSED.update(exercises=0, stress=0)
+    results = [grading.stress("ring", folder, work / f"tsan-batch-{i}", batch) for i, folder in
+               enumerate([chapter, variant("commented", chapter), relaxed,
+                          variant("relaxed-commented", relaxed)])]
+    c.check([ok for ok, _ in results] == [True, True, False, False] and grading.REUSED[
+        "stress"] == 1 and "ThreadSanitizer reports a race" in results[3][1][0],
+            "tsan in grade-all: the reference's code with a comment added is not stressed again "
+            "(it passed before); the relaxed push with a comment added is (failures never are "
+            "taken from before)", json.dumps([results, grading.REUSED]))
+
 def book_commands(c, root, work):
     """The book's commands are checked against the tree: a chapter that
     does not exist, a folder that is not there or a target nobody defines
@@ -635,10 +663,13 @@ def batch_checks(c, root, work, subs):
     (work / "outside").mkdir()
     (work / "outside" / "keep.txt").write_text("untouched")
     rc, out, rows, batch = grade_all(root, subs, work / "batch")
-    c.check(rc == 1 and len(rows) == 14 and "could not be graded at all: i-empty" in out
-            and "11 distinct ones graded" in out,
+    c.check(rc == 1 and len(rows) == 16 and "could not be graded at all: i-empty" in out
+            and "13 distinct ones graded" in out,
             "grade-all: every submission in the CSV, the 3 identical ones graded once; exit 1 "
             "as one could not be graded at all", out)
+    c.check("the tests of 3 exercises, 0 ThreadSanitizer programs" in out,
+            "grade-all: the tests that passed with a-solved's code are not run again for "
+            "n-solved-commented (the same code, other text): 3 exercises", out)
     box = re.search(r"^(Each submission runs in a sandbox|No sandbox \((.*?)\))", out, re.M)
     sandboxed = bool(box and box.group(1).startswith("Each"))
     rc, again = grade_tool(root, "grade-all", "--ch", "01", "--submissions", str(subs),
@@ -721,6 +752,15 @@ def verdicts(c, rows, batch, sandboxed):
             and total("e-null-dereference") == "15",
             "grade-all: a NULL dereference: 'crashed (SIGSEGV)' at src/list.c for 1.3 only",
             json.dumps(null))
+    lines = [re.findall(r"src/list\.c:(\d+)", " ".join(ex(name, "1.3")["messages"]))
+             for name in ("e-null-dereference", "o-null-dereference-commented")]
+    c.check(batch.get("n-solved-commented", {}).get("exercises") == batch.get(
+        "a-solved", {}).get("exercises") and lines[0] and lines[1] == [
+        str(int(n) + 1) for n in lines[0]],
+        "grade-all: the same code with a comment line added: a-solved's grade for "
+        "n-solved-commented; e-null-dereference's crash, one line lower, for "
+        "o-null-dereference-commented (a failure is never taken from before)",
+        json.dumps([lines, batch.get("n-solved-commented", {}).get("exercises")])[:3000])
     wild = ex("f-wild-pointer", "1.2")
     c.check(wild["status"] == "crashed" and "SIGSEGV" in wild["messages"][0]
             and "calc_max" in " ".join(wild["messages"]),
