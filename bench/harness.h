@@ -6,6 +6,7 @@
 // sti per op`; stderr the details.
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct bench_figure {
@@ -27,8 +28,10 @@ struct bench_figure {
 int bench_main(int argc, char **argv, const struct bench_figure *figures, unsigned count);
 
 // cli and sti executed so far (bench/cpu.c counts them: they cannot run in
-// ring 3). The harness reports them per operation.
+// ring 3), while bench_counting is set. The harness sets it for one run of
+// its own after the timed ones, and reports them per operation.
 extern unsigned long bench_cli_count, bench_sti_count;
+extern bool bench_counting;
 
 // Makes the compiler believe that v is used, so it cannot delete the work
 // that computed it (an empty asm with v as input; it costs no instruction).
