@@ -19,7 +19,7 @@
 
 static bool enabled = true;
 unsigned long bench_cli_count, bench_sti_count;
-bool bench_counting;
+_Atomic bool bench_counting;
 
 void cpu_interrupt_point(void) {}
 void cpu_interrupts_enable(void)

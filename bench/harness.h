@@ -6,6 +6,7 @@
 // sti per op`; stderr the details.
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -31,7 +32,7 @@ int bench_main(int argc, char **argv, const struct bench_figure *figures, unsign
 // ring 3), while bench_counting is set. The harness sets it for one run of
 // its own after the timed ones, and reports them per operation.
 extern unsigned long bench_cli_count, bench_sti_count;
-extern bool bench_counting;
+extern _Atomic bool bench_counting; // atomic: spawn2's CPU threads read it
 
 // Makes the compiler believe that v is used, so it cannot delete the work
 // that computed it (an empty asm with v as input; it costs no instruction).

@@ -24,13 +24,13 @@ static _Thread_local bool enabled = true, in_interrupt;
 // Written by their own CPU only, with a plain add: no lock prefix.
 static _Atomic unsigned long cli_count[CPUS_MAX], sti_count[CPUS_MAX];
 unsigned long bench_cli_count, bench_sti_count;
-bool bench_counting;
+_Atomic bool bench_counting;
 // Per CPU: 0 nothing pending, 1 an IPI pending, 2 halted in the futex.
 static _Atomic uint32_t wake_word[CPUS_MAX];
 
 static void count(_Atomic unsigned long *c)
 {
-    if (bench_counting)
+    if (atomic_load_explicit(&bench_counting, memory_order_relaxed))
         atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
                               memory_order_relaxed);
 }

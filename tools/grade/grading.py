@@ -200,10 +200,10 @@ class PassedBefore:
     def keep(self, exercises, results):
         for ex in exercises if self.store else ():
             own = [results.get(n) for n in ex.resolve(self.names)]
-            if ex.id in self.found or not own or None in own or any(
-                    r.status not in ("PASSED", "SKIPPED") for r in own) or all(
-                    r.status == "SKIPPED" for r in own):
-                continue
+            statuses = {r.status for r in own if r}
+            if ex.id in self.found or None in own or not statuses <= {"PASSED", "SKIPPED"} \
+                    or "PASSED" not in statuses:
+                continue  # kept only what verdict() calls ok
             path = self.path(ex)
             tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
             tmp.write_text(json.dumps({r.name: r.status for r in own}) + "\n", encoding="utf-8")

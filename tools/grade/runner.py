@@ -88,9 +88,10 @@ def run(cmd, cwd=None, env=None, timeout=None, box=None, on_line=None):
         proc.wait()
     reader.join(timeout=5)
     proc.stdout.close()
+    kind = program_kind(cmd)
     with _tally:
-        SPENT[program_kind(cmd)] += time.monotonic() - start
-        STARTED[program_kind(cmd)] += 1
+        SPENT[kind] += time.monotonic() - start
+        STARTED[kind] += 1
     return Completed(proc.returncode, kept.decode("utf-8", "replace"), timed_out,
                      time.monotonic() - start, flooded.is_set())
 
