@@ -8,8 +8,10 @@
 #   make bench RUST=0          without the Rust side
 #   make bench QUICK=1         a smoke run in under 30 s (5 ms repetitions, 2 s idle)
 #   make bench LTO=0           the C figures without link-time optimisation
+#   make bench RUST_LTO=1      the Rust figures with fat LTO in one codegen unit
 #   make bench COUNT=0         without instructions per operation (valgrind's callgrind)
 #   make bench UPDATE_BOOK=1   and copy the results to book/data/bench-results.json
+#                              (with RUST_LTO=1, to bench-results-rust-lto.json)
 #   make bench-quick           what CI runs: QUICK=1, and asserts nothing about times
 #
 # Each C figure file bench/NAME.c is one program, linked with the runtime
@@ -18,6 +20,11 @@
 # figure whose chapter does not exist yet is skipped.
 
 BENCH_DIR := $(ROOT)/build/bench
+# Link-time optimisation of the C side (why: at BENCH_CFLAGS). Each setting
+# builds into a folder of its own, so that switching it rebuilds the programs
+# instead of timing the ones the other setting built.
+LTO ?= 1
+BENCH_BIN := $(BENCH_DIR)/bin$(if $(filter 1,$(LTO)),,-nolto)
 BENCH_Q := $(if $(V),,@)
 # A chapter exists once it has a Makefile (one being written may have only src/).
 BENCH_CHAPTERS := $(patsubst %/Makefile,%/src,$(sort $(wildcard $(ROOT)/chapters/[0-9][0-9]-*/Makefile)))
@@ -44,7 +51,7 @@ BENCH_CPU_spawn2 := two_cpus.c
 bench_has_all = $(if $(strip $(foreach f,$(BENCH_NEEDS_$(1)),$(if $(wildcard $(2)/$(f)),,no))),,$(2))
 bench_chapter = $(lastword $(foreach c,$(BENCH_CHAPTERS),$(call bench_has_all,$(1),$(c))))
 BENCH_BUILT := $(foreach p,$(BENCH_PROGRAMS),$(if $(call bench_chapter,$(p)),$(p)))
-BENCH_BINS := $(addprefix $(BENCH_DIR)/bin/,$(BENCH_BUILT))
+BENCH_BINS := $(addprefix $(BENCH_BIN)/,$(BENCH_BUILT))
 
 # kernel-base's host support, as the host tests link it (build.mk's
 # BASE_PORTABLE and BASE_HOST: kmalloc over malloc, panic, kprintf), except
@@ -58,15 +65,18 @@ BENCH_BASE_HEADERS := $(wildcard $(ROOT)/kernel-base/include/*.h $(ROOT)/kernel-
     $(ROOT)/kernel-base/lib/*.h)
 
 # -O2 without sanitizers, as DESIGN.md asks. Link-time optimisation by
-# default: Rust inlines across crates (block_on is generic, so it is compiled
-# into the benchmark's own crate), and without LTO the C side pays a call for
-# every small function that lives in another file (future_poll, waker_noop).
+# default: the CPU interface that is inline assembly in the kernel (cli, sti,
+# interrupt points) is a file of its own here (bench/cpu.c), and without LTO
+# every use of it would be a call the kernel never makes. LTO also inlines
+# across the chapter's files, which the kernel's build does not; the Rust side
+# keeps cargo's release profile (inlining across crates only what is generic
+# or marked inline), unless RUST_LTO=1 gives it fat LTO too (the costs
+# appendix shows both).
 # And no SLP vectoriser: the kernel is built without SSE, so it copies a
 # 16-byte struct waker through two general registers; GCC 12 on the host
 # stores the two halves and reloads them as one 16-byte SSE value, which
 # misses store-to-load forwarding (about 6 ns per atomic_waker_register,
 # measured): a cost the kernel never pays.
-LTO ?= 1
 # Instruction counts (callgrind) beside the times: on, but for a quick run.
 COUNT ?= $(if $(filter 1,$(QUICK)),0,1)
 # KATOMIC_ONE_CPU: the atomics of the one-CPU kernels (chapters 01-05), no
@@ -80,7 +90,7 @@ BENCH_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 # (small enough that objects would not save time). Each rule records which
 # chapter it was built from, for results.json.
 define bench_program
-$(BENCH_DIR)/bin/$(1): $(ROOT)/bench/$(1).c $(ROOT)/bench/harness.c $(ROOT)/bench/harness.h $(ROOT)/bench/yield_loop.h \
+$(BENCH_BIN)/$(1): $(ROOT)/bench/$(1).c $(ROOT)/bench/harness.c $(ROOT)/bench/harness.h $(ROOT)/bench/yield_loop.h \
         $(addprefix $(call bench_chapter,$(1))/,$(BENCH_NEEDS_$(1))) \
         $(wildcard $(call bench_chapter,$(1))/*.h) $(BENCH_BASE) $(BENCH_BASE_HEADERS) \
         $(call bench_cpu,$(1)) $(wildcard $(ROOT)/bench/*.h) $(ROOT)/bench/bench.mk
@@ -98,28 +108,28 @@ $(foreach p,$(BENCH_BUILT),$(eval $(call bench_program,$(p))))
 # prefix. Their figures are named NAME_smp.
 BENCH_SMP_PROGRAMS := $(filter ring atomic_waker,$(BENCH_BUILT))
 define bench_smp_program
-$(BENCH_DIR)/bin/$(1)_smp: $(BENCH_DIR)/bin/$(1)
+$(BENCH_BIN)/$(1)_smp: $(BENCH_BIN)/$(1)
 	@echo "  CC      bench/$(1) (SMP-safe atomics)"
 	$(BENCH_Q)gcc $(filter-out -DKATOMIC_ONE_CPU,$(BENCH_CFLAGS)) -DBENCH_SMP \
 	    -I$(call bench_chapter,$(1)) -o $$@ $(ROOT)/bench/$(1).c $(ROOT)/bench/harness.c \
 	    $(addprefix $(call bench_chapter,$(1))/,$(BENCH_NEEDS_$(1))) $(BENCH_BASE) \
 	    $(call bench_cpu,$(1))
-	@cp $(BENCH_DIR)/bin/$(1).chapter $$@.chapter
+	@cp $(BENCH_BIN)/$(1).chapter $$@.chapter
 endef
 $(foreach p,$(BENCH_SMP_PROGRAMS),$(eval $(call bench_smp_program,$(p))))
-BENCH_BINS += $(addsuffix _smp,$(addprefix $(BENCH_DIR)/bin/,$(BENCH_SMP_PROGRAMS)))
+BENCH_BINS += $(addsuffix _smp,$(addprefix $(BENCH_BIN)/,$(BENCH_SMP_PROGRAMS)))
 
 # What the change to deque.c that the costs appendix recommends would buy:
 # bench/deque.c on bench/deque_seqcst.c, a copy of the chapter's deque.c
 # with seq_cst accesses in place of its two fences; figures NAME_seqcst.
 ifneq ($(filter deque,$(BENCH_BUILT)),)
-$(BENCH_DIR)/bin/deque_seqcst: $(BENCH_DIR)/bin/deque $(ROOT)/bench/deque_seqcst.c
+$(BENCH_BIN)/deque_seqcst: $(BENCH_BIN)/deque $(ROOT)/bench/deque_seqcst.c
 	@echo "  CC      bench/deque on bench/deque_seqcst.c"
 	$(BENCH_Q)gcc $(call bench_cflags,deque) -DBENCH_NAME_SUFFIX='"_seqcst"' \
 	    -I$(call bench_chapter,deque) -o $@ $(ROOT)/bench/deque.c $(ROOT)/bench/harness.c \
 	    $(ROOT)/bench/deque_seqcst.c $(BENCH_BASE) $(call bench_cpu,deque)
-	@cp $(BENCH_DIR)/bin/deque.chapter $@.chapter
-BENCH_BINS += $(BENCH_DIR)/bin/deque_seqcst
+	@cp $(BENCH_BIN)/deque.chapter $@.chapter
+BENCH_BINS += $(BENCH_BIN)/deque_seqcst
 endif
 
 # The Rust side is copied to build/ and built there: Cargo writes Cargo.lock
@@ -134,8 +144,13 @@ CARGO ?= cargo
 BENCH_CARGO_PATH = $(shell command -v $(CARGO))
 BENCH_RUSTC = $(or $(wildcard $(dir $(BENCH_CARGO_PATH))rustc),rustc)
 BENCH_RUST_SRC := $(BENCH_DIR)/rust-src
-# One target folder per toolchain, so switching between them rebuilds nothing.
-BENCH_RUST_TARGET = $(BENCH_DIR)/rust-target$(if $(filter /usr/bin/%,$(BENCH_CARGO_PATH)),-debian)
+# RUST_LTO=1: the release profile with whole-program optimisation.
+RUST_LTO ?= 0
+BENCH_RUST_LTO = $(if $(filter 1,$(RUST_LTO)),CARGO_PROFILE_RELEASE_LTO=fat \
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1)
+# One target folder per toolchain and profile, so switching rebuilds nothing.
+BENCH_RUST_TARGET = $(BENCH_DIR)/rust-target$(if $(filter /usr/bin/%,$(BENCH_CARGO_PATH)),-debian)$(if \
+    $(filter 1,$(RUST_LTO)),-lto)
 BENCH_RUST_BIN = $(BENCH_RUST_TARGET)/release/bench-rust
 
 .PHONY: bench bench-quick bench-c bench-rust bench-kernels
@@ -146,7 +161,7 @@ bench-rust:
 	@cp -rp $(ROOT)/bench/rust/Cargo.toml $(ROOT)/bench/rust/src $(ROOT)/bench/rust/.cargo \
 	    $(BENCH_RUST_SRC)/
 	@echo "  CARGO   bench/rust ($(BENCH_CARGO_PATH), $$($(BENCH_RUSTC) --version))"
-	$(BENCH_Q)cd $(BENCH_RUST_SRC) && RUSTC=$(BENCH_RUSTC) $(CARGO) build --release --offline \
+	$(BENCH_Q)cd $(BENCH_RUST_SRC) && RUSTC=$(BENCH_RUSTC) $(BENCH_RUST_LTO) $(CARGO) build --release --offline \
 	    --quiet --target-dir $(BENCH_RUST_TARGET)
 
 # Every chapter's kernel, for the QEMU figures (each chapter's own build decides
@@ -163,8 +178,10 @@ bench-kernels:
 BENCH_ARGS = --out $(BENCH_DIR) $(addprefix --c ,$(BENCH_BINS)) \
     $(if $(filter 1,$(RUST)),--rust $(BENCH_RUST_BIN) --rustc $(BENCH_RUSTC)) \
     $(if $(filter 1,$(QUICK)),--quick) $(if $(ONLY),--only '$(ONLY)') \
-    $(if $(filter 1,$(COUNT)),--count) \
-    $(if $(filter 1,$(UPDATE_BOOK)),--update-book $(ROOT)/book/data/bench-results.json) \
+    $(if $(filter 1,$(COUNT)),--count) $(if $(filter 0,$(LTO)),--no-lto) \
+    $(if $(filter 1,$(RUST_LTO)),--rust-lto) \
+    $(if $(filter 1,$(UPDATE_BOOK)),--update-book \
+        $(ROOT)/book/data/bench-results$(if $(filter 1,$(RUST_LTO)),-rust-lto).json) \
     --cflags '$(BENCH_CFLAGS)' $(addprefix --kernel ,$(patsubst $(ROOT)/chapters/%/src,%,$(BENCH_CHAPTERS))) \
     $(addprefix --flood ,$(BENCH_FLOOD))
 

@@ -1,5 +1,7 @@
-// Figures executor_spawn_run and executor_yield on chapter 04's waker
-// executor, paired with the post's Executor in bench/rust (blogos_executor_*).
+// Figures executor_spawn_run and executor_yield on the waker executor of
+// chapters 04 and 05, paired with the post's Executor in bench/rust
+// (blogos_executor_*). Both run the executor as the post's run_ready_tasks
+// does, until no task is ready: here executor_run_until_idle, in rounds.
 // - executor_spawn_run, per task: spawn a batch of tasks that are ready at
 //   their first poll, then run until none is ready. The batch is 100 tasks on
 //   the Rust side (its ready queue holds 100); here it is 100 or the task
@@ -27,16 +29,6 @@ static enum poll at_once_poll(struct future *f, struct context *cx)
 
 static struct executor ex; // large (a table of tasks): not on the stack
 
-// Runs ready tasks until none is: run_ready_tasks may stop after one round
-// (the tasks that were ready when it began), and a yielding task is ready again.
-static unsigned long run_until_idle(void)
-{
-    unsigned long polls = 0, n;
-    while ((n = executor_run_ready_tasks(&ex)))
-        polls += n;
-    return polls;
-}
-
 static void run_spawn_run(uint64_t iterations)
 {
     executor_init(&ex);
@@ -47,7 +39,7 @@ static void run_spawn_run(uint64_t iterations)
             if (EXECUTOR_SPAWN(&ex, &task, NULL, NULL) != EXECUTOR_SPAWNED)
                 panic("executor_spawn_run: spawn failed");
         }
-        BENCH_KEEP(run_until_idle());
+        BENCH_KEEP(executor_run_until_idle(&ex));
     }
 }
 
@@ -60,7 +52,7 @@ static void run_yield(uint64_t iterations)
         task.resume = ASYNC_START;
         if (EXECUTOR_SPAWN(&ex, &task, NULL, NULL) != EXECUTOR_SPAWNED)
             panic("executor_yield: spawn failed");
-        BENCH_KEEP(run_until_idle());
+        BENCH_KEEP(executor_run_until_idle(&ex));
     }
 }
 

@@ -3,6 +3,7 @@
 
   bench.py run --out DIR [--c PROG]... [--rust PROG] [--kernel NN-name]...
                [--flood NAME]... [--quick] [--only SUBSTR] [--count]
+               [--no-lto] [--rust-lto]
                [--update-book FILE] [--cflags FLAGS]
   bench.py markdown DATA (table|instructions|idle|keys|lost|two|machine|value KEY...)
   bench.py chart DATA OUTDIR
@@ -405,7 +406,7 @@ def first_line(command):
         return None
 
 
-def machine(cflags, rustc):
+def machine(cflags, rustc, c_lto, rust_lto):
     with open("/proc/cpuinfo") as f:
         cpu = next((line.split(":", 1)[1].strip() for line in f
                     if line.startswith("model name")), None)
@@ -415,6 +416,9 @@ def machine(cflags, rustc):
         "os": first_line(["sh", "-c", ". /etc/os-release && echo \"$PRETTY_NAME\""]),
         "compiler": first_line(["gcc", "--version"]),
         "cflags": cflags.replace(ROOT + "/", ""),
+        "build": "C %s; Rust with cargo's release profile%s" % (
+            "with link-time optimisation" if c_lto else "a file at a time",
+            ", fat LTO in one codegen unit" if rust_lto else ""),
         "rustc": first_line([rustc, "--version"]) if rustc else None,
         "qemu": first_line(["qemu-system-x86_64", "--version"]),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -565,9 +569,9 @@ def markdown(results, what, keys):
     if what == "machine":
         m = results["machine"]
         load = m.get("load_average")
-        return ("Measured on %s (%d cores), %s, %s; %s; %s, on %s%s." % (
+        return ("Measured on %s (%d cores), %s, %s; %s; %s, on %s; %s%s." % (
             m["cpu"], m["cores"], m["os"], m["compiler"], m["rustc"] or "no Rust",
-            m["qemu"], m["date"][:10],
+            m["qemu"], m["date"][:10], m.get("build", "C with link-time optimisation"),
             " (load average %.1f: a shared machine)" % load[0] if load and load[0] > 1.5 else ""))
     value = results  # what == "value": the value at keys, as the tables show it
     for key in keys:
@@ -678,7 +682,9 @@ def command_run(args):
             figures = lost_wakeups(kernel)
             if figures:
                 qemu["lost_wakeups"][kernel] = figures
-    results = {"machine": machine(args.cflags, args.rust and args.rustc), "quick": args.quick,
+    results = {"machine": machine(args.cflags, args.rust and args.rustc, not args.no_lto,
+                                  args.rust_lto),
+               "quick": args.quick,
                "only": args.only, "c": c, "rust": rust, "pairs": pair_figures(c, rust),
                "qemu": qemu}
     os.makedirs(args.out, exist_ok=True)
@@ -687,13 +693,13 @@ def command_run(args):
         json.dump(results, f, indent=2, ensure_ascii=False)
         f.write("\n")
     charts(results, args.out)
-    print()
+    print("\nbuilt %s" % results["machine"]["build"])
     print_table(results)
     print("\nresults: %s; charts: %s" % (os.path.relpath(path),
                                          os.path.relpath(os.path.join(args.out, "*.svg"))))
     if args.update_book:
-        if args.quick or args.only or not args.count:
-            fail("UPDATE_BOOK=1 wants a full run (no QUICK, no ONLY, COUNT=1): "
+        if args.quick or args.only or not args.count or args.no_lto:
+            fail("UPDATE_BOOK=1 wants a full run (no QUICK, no ONLY, no LTO=0, COUNT=1): "
                  "the book shows every figure")
         os.makedirs(os.path.dirname(args.update_book), exist_ok=True)
         shutil.copyfile(path, args.update_book)
@@ -708,7 +714,7 @@ def main():
     run.add_argument("--out", required=True)
     for option in ("--c", "--kernel", "--flood"):
         run.add_argument(option, action="append", default=[])
-    for option in ("--quick", "--count"):
+    for option in ("--quick", "--count", "--no-lto", "--rust-lto"):
         run.add_argument(option, action="store_true")
     for option, default in (("--rust", None), ("--rustc", "rustc"), ("--only", ""),
                             ("--update-book", None), ("--cflags", "")):

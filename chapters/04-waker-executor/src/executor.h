@@ -93,6 +93,12 @@ void executor_wake(struct task_id id);
 // Returns how many polls it made. Task context, interrupts enabled.
 unsigned long executor_run_ready_tasks(struct executor *ex);
 
+// Rounds until one polls nothing: every task that was ready, or became ready
+// on the way, has been polled until it waits or is done. The run loop without
+// the sleep, for kmain before it starts and for tests. Returns the polls made.
+// Task context, interrupts enabled.
+unsigned long executor_run_until_idle(struct executor *ex);
+
 // Rounds of run_ready_tasks, forever: when no task is ready it spins,
 // checking the queue again at once. Task context; never returns.
 __attribute__((noreturn)) void executor_run(struct executor *ex);

@@ -44,15 +44,6 @@ static void spawn_task(struct executor *ex, const struct future *f, size_t size)
 // The size comes from the future variable itself, as EXECUTOR_SPAWN's does.
 #define SPAWN(ex, fut) spawn_task(ex, &(fut)->base, sizeof *(fut))
 
-// Rounds of the run loop until one finds nothing ready; the polls it took.
-static unsigned long run_until_idle(struct executor *ex)
-{
-    unsigned long polls = 0, n;
-    while ((n = executor_run_ready_tasks(ex)))
-        polls += n;
-    return polls;
-}
-
 // region: executor_status
 // After every key, what the executor did: every wake, and the stale ones (for
 // tasks that had ended), on the status line above the keyboard task's.
@@ -85,7 +76,7 @@ void kmain(void)
     struct example_task example;
     example_task_init(&example);
     SPAWN(&ex, &example);
-    run_until_idle(&ex);
+    executor_run_until_idle(&ex);
 
     // region: kmain_talkers
     struct talker a, b;
@@ -94,7 +85,7 @@ void kmain(void)
     SPAWN(&ex, &a);
     SPAWN(&ex, &b);
     kprintf("two tasks taking turns:");
-    kprintf(" (%lu polls)\n", run_until_idle(&ex));
+    kprintf(" (%lu polls)\n", executor_run_until_idle(&ex));
     // endregion: kmain_talkers
 
     struct keyboard_task keys;

@@ -94,6 +94,12 @@ void executor_wake(struct task_id id);
 // Returns how many polls it made. Task context, interrupts enabled.
 unsigned long executor_run_ready_tasks(struct executor *ex);
 
+// Rounds until one polls nothing: every task that was ready, or became ready
+// on the way, has been polled until it waits or is done. The run loop without
+// the sleep, for kmain before it starts and for tests. Returns the polls made.
+// Task context, interrupts enabled.
+unsigned long executor_run_until_idle(struct executor *ex);
+
 // Called by the run loop between rounds: if no task is ready, sleep until an
 // interrupt; otherwise return at once. Never loses a wakeup: a wake that
 // comes after the check ends the sleep. Task context, interrupts enabled.

@@ -233,16 +233,14 @@ void kmain(void)
     struct example_task example;
     example_task_init(&example);
     SPAWN(&example, NULL);
-    while (executor_run_ready_tasks(&ex))
-        ;
+    executor_run_until_idle(&ex);
     struct talker a, b;
     talker_init(&a, "A", 3);
     talker_init(&b, "B", 3);
     SPAWN(&a, NULL);
     SPAWN(&b, NULL);
     kprintf("two tasks taking turns:");
-    while (executor_run_ready_tasks(&ex))
-        ;
+    executor_run_until_idle(&ex);
     kprintf("\n");
 
     // region: kmain_tasks

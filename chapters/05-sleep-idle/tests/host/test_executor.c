@@ -77,11 +77,7 @@ static void wake(const char *name)
 
 // One round of the run loop, or rounds until one finds nothing ready.
 static unsigned long one_round(void) { return executor_run_ready_tasks(&ex); }
-static void run(void)
-{
-    while (executor_run_ready_tasks(&ex))
-        ;
-}
+static void run(void) { executor_run_until_idle(&ex); }
 
 static void expect_trace(const char *expected) { ASSERT_STR_EQ(trace, expected); }
 
@@ -422,6 +418,15 @@ Test(completion, ten_thousand_tasks_through_the_table, .init = fresh)
     ASSERT_EQ(ready_queue_overflows(&ex.ready), 0);
 }
 
+Test(completion, run_until_idle_runs_rounds_until_one_polls_nothing, .init = fresh)
+{
+    spawn("a", 2, 1); // wakes itself in every poll, ready at its third
+    spawn("b", 9, 0);
+    ASSERT_EQ(executor_run_until_idle(&ex), 4, "three rounds: a and b, a, a");
+    expect_trace("poll a, poll b, poll a, poll a");
+    ASSERT_EQ(one_round(), 0, "nothing is left ready");
+}
+
 // endregion: traces_completion
 
 // A task's drop runs after the task has left its slot: the drop below spawns
@@ -504,8 +509,9 @@ Test(ready_queue, holds_its_capacity_and_refuses_one_more)
         for (unsigned i = 0; i < READY_QUEUE_CAPACITY; i++) {
             uint8_t slot;
             cr_assert(ready_queue_pop(&q, &slot));
-            ASSERT_EQ(slot, i, "slots come out in the order pushed: the refused one did not "
-                               "overwrite the oldest");
+            ASSERT_EQ(slot, i,
+                      "slots come out in the order pushed: the refused one did not "
+                      "overwrite the oldest");
         }
         cr_assert(ready_queue_is_empty(&q));
     }
