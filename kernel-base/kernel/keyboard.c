@@ -50,6 +50,8 @@ static void wait_input_empty(void)
         ;
 }
 
+bool keyboard_output_empty(void) { return !(inb(STATUS) & STATUS_OUTPUT_FULL); }
+
 void keyboard_inject(uint8_t byte)
 {
     wait_input_empty();

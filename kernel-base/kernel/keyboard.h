@@ -3,6 +3,7 @@
 // block. A chapter replaces the hook to change what happens to keys.
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef void (*keyboard_hook)(uint8_t scancode);
@@ -15,5 +16,9 @@ keyboard_hook keyboard_set_hook(keyboard_hook hook);
 uint64_t keyboard_dropped(void);
 
 // Make the i8042 controller deliver `byte` through IRQ 1 as if a key sent
-// it (controller command 0xD2). For tests and demos.
+// it (controller command 0xD2). For tests and demos. The controller holds one
+// byte: one injected before IRQ 1 has read the last replaces it, so a typist
+// that cannot wait for the read (a timer hook) asks keyboard_output_empty.
 void keyboard_inject(uint8_t byte);
+// Whether the controller holds no byte that IRQ 1 has yet to read.
+bool keyboard_output_empty(void);
