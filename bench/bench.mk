@@ -178,7 +178,7 @@ bench-kernels:
 BENCH_ARGS = --out $(BENCH_DIR) $(addprefix --c ,$(BENCH_BINS)) \
     $(if $(filter 1,$(RUST)),--rust $(BENCH_RUST_BIN) --rustc $(BENCH_RUSTC)) \
     $(if $(filter 1,$(QUICK)),--quick) $(if $(ONLY),--only '$(ONLY)') \
-    $(if $(filter 1,$(COUNT)),--count) $(if $(filter 1,$(LTO)),,--no-lto) \
+    $(if $(filter 1,$(COUNT)),--count) \
     $(if $(filter 1,$(RUST_LTO)),--rust-lto) \
     $(if $(filter 1,$(UPDATE_BOOK)),--update-book \
         $(ROOT)/book/data/bench-results$(if $(filter 1,$(RUST_LTO)),-rust-lto).json) \

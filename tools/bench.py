@@ -3,7 +3,7 @@
 
   bench.py run --out DIR [--c PROG]... [--rust PROG] [--kernel NN-name]...
                [--flood NAME]... [--quick] [--only SUBSTR] [--count]
-               [--no-lto] [--rust-lto]
+               [--rust-lto]
                [--update-book FILE] [--cflags FLAGS]
   bench.py markdown DATA (table|instructions|idle|keys|lost|two|machine|value KEY...)
   bench.py chart DATA OUTDIR
@@ -406,7 +406,7 @@ def first_line(command):
         return None
 
 
-def machine(cflags, rustc, c_lto, rust_lto):
+def machine(cflags, rustc, rust_lto):
     with open("/proc/cpuinfo") as f:
         cpu = next((line.split(":", 1)[1].strip() for line in f
                     if line.startswith("model name")), None)
@@ -417,7 +417,7 @@ def machine(cflags, rustc, c_lto, rust_lto):
         "compiler": first_line(["gcc", "--version"]),
         "cflags": cflags.replace(ROOT + "/", ""),
         "build": "C %s; Rust with cargo's release profile%s" % (
-            "with link-time optimisation" if c_lto else "a file at a time",
+            "with link-time optimisation" if "-flto" in cflags else "a file at a time",
             ", fat LTO in one codegen unit" if rust_lto else ""),
         "rustc": first_line([rustc, "--version"]) if rustc else None,
         "qemu": first_line(["qemu-system-x86_64", "--version"]),
@@ -682,8 +682,7 @@ def command_run(args):
             figures = lost_wakeups(kernel)
             if figures:
                 qemu["lost_wakeups"][kernel] = figures
-    results = {"machine": machine(args.cflags, args.rust and args.rustc, not args.no_lto,
-                                  args.rust_lto),
+    results = {"machine": machine(args.cflags, args.rust and args.rustc, args.rust_lto),
                "quick": args.quick,
                "only": args.only, "c": c, "rust": rust, "pairs": pair_figures(c, rust),
                "qemu": qemu}
@@ -698,7 +697,7 @@ def command_run(args):
     print("\nresults: %s; charts: %s" % (os.path.relpath(path),
                                          os.path.relpath(os.path.join(args.out, "*.svg"))))
     if args.update_book:
-        if args.quick or args.only or not args.count or args.no_lto:
+        if args.quick or args.only or not args.count or "-flto" not in args.cflags:
             fail("UPDATE_BOOK=1 wants a full run (no QUICK, no ONLY, no LTO=0, COUNT=1): "
                  "the book shows every figure")
         os.makedirs(os.path.dirname(args.update_book), exist_ok=True)
@@ -714,7 +713,7 @@ def main():
     run.add_argument("--out", required=True)
     for option in ("--c", "--kernel", "--flood"):
         run.add_argument(option, action="append", default=[])
-    for option in ("--quick", "--count", "--no-lto", "--rust-lto"):
+    for option in ("--quick", "--count", "--rust-lto"):
         run.add_argument(option, action="store_true")
     for option, default in (("--rust", None), ("--rustc", "rustc"), ("--only", ""),
                             ("--update-book", None), ("--cflags", "")):
